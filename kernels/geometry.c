@@ -168,3 +168,51 @@ tes_ray tes_proj_geom_ray(const tes_proj_geom *g, size_t view, double row, doubl
         r.dir[k] /= len;
     return r;
 }
+
+/* Range [lo, hi] of M z / pixel_v over the slab's slice centres, where M is
+ * the magnification (1 for parallel beam), and the largest footprint
+ * half-height in pixels; mirrors tes_voxel_footprint. */
+static void slab_row_extent(const tes_proj_geom *g, const tes_vol_geom *vol, size_t z_begin,
+                            size_t z_end, double *lo, double *hi, double *half) {
+    double z_first = vol->cz + ((double)z_begin - 0.5 * (double)(vol->nz - 1)) * vol->dz;
+    double z_last = vol->cz + ((double)(z_end - 1) - 0.5 * (double)(vol->nz - 1)) * vol->dz;
+    double m_min = 1.0, m_max = 1.0;
+    if (g->kind == TES_GEOM_CONE3D) {
+        double r = volume_radius(vol), sdd = g->sod + g->odd;
+        m_min = sdd / (g->sod + r);
+        m_max = sdd / (g->sod - r);
+    }
+    double c[4] = {m_min * z_first, m_max * z_first, m_min * z_last, m_max * z_last};
+    *lo = *hi = c[0];
+    for (int i = 1; i < 4; ++i) {
+        *lo = fmin(*lo, c[i]);
+        *hi = fmax(*hi, c[i]);
+    }
+    *lo /= g->pixel_v;
+    *hi /= g->pixel_v;
+    *half = fmax(g->pixel_v, m_max * vol->dz) / g->pixel_v;
+}
+
+void tes_proj_geom_rows_for_slab(const tes_proj_geom *g, const tes_vol_geom *vol,
+                                 size_t z_begin, size_t z_end, size_t *row_begin,
+                                 size_t *row_end) {
+    *row_begin = *row_end = 0;
+    if (z_begin >= z_end)
+        return;
+    double lo, hi, half;
+    slab_row_extent(g, vol, z_begin, z_end, &lo, &hi, &half);
+    double shift_min = g->shift_v[0], shift_max = g->shift_v[0];
+    for (size_t i = 1; i < g->nviews; ++i) {
+        shift_min = fmin(shift_min, g->shift_v[i]);
+        shift_max = fmax(shift_max, g->shift_v[i]);
+    }
+    /* Rows strictly inside (first, last) have a nonzero footprint weight. */
+    double first = g->center_row + lo + shift_min - half;
+    double last = g->center_row + hi + shift_max + half;
+    double begin = fmax(0.0, floor(first) + 1.0);
+    double end = fmin((double)g->nrows, ceil(last));
+    if (end > begin) {
+        *row_begin = (size_t)begin;
+        *row_end = (size_t)end;
+    }
+}

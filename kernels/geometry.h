@@ -79,6 +79,13 @@ typedef struct tes_ray {
     double dir[3];    /* unit direction (x, y, z) */
 } tes_ray;
 
+/* Detector rows [*row_begin, *row_end) that slices [z_begin, z_end) reach on
+ * some view, footprints and vertical shifts included (*row_begin ==
+ * *row_end when none). A rank holding a slab needs exactly these rows. */
+void tes_proj_geom_rows_for_slab(const tes_proj_geom *g, const tes_vol_geom *vol,
+                                 size_t z_begin, size_t z_end, size_t *row_begin,
+                                 size_t *row_end);
+
 /* The ray through the centre of detector pixel (row, col) of a view, using
  * the same geometry as the projectors (shifts included). row and col may be
  * fractional (sub-pixel rays). */
