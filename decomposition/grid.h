@@ -27,7 +27,8 @@ extern "C" {
 
 typedef struct tes_grid_request {
     int p_slab, p_view;   /* both 0: chosen from memory; else P_slab * P_view must equal P */
-    size_t mem_per_rank;  /* bytes a rank may use for its arrays; 0: no limit */
+    size_t mem_per_rank;  /* bytes a rank may use for its arrays; 0: no limit. Ranks
+                           * given different limits all plan with the smallest */
     int volume_vectors;   /* volume-sized (slab) arrays the solver keeps, >= 1 */
     int data_vectors;     /* data-sized (views x rows x cols) arrays the solver keeps, >= 1 */
 } tes_grid_request;
@@ -36,9 +37,9 @@ typedef struct tes_grid_request {
 typedef struct tes_memory_plan {
     size_t volume_bytes;    /* volume_vectors x slab */
     size_t data_bytes;      /* data_vectors x local views x rows held x cols */
-    size_t reduce_bytes;    /* stitch buffers */
+    size_t reduce_bytes;    /* stitch buffers (decomposition/memory.h) */
     size_t total_bytes;
-    size_t limit_bytes;     /* the request's mem_per_rank (0: none) */
+    size_t limit_bytes;     /* the smallest mem_per_rank of the ranks (0: none) */
 } tes_memory_plan;
 
 typedef struct tes_grid {
@@ -50,21 +51,27 @@ typedef struct tes_grid {
     size_t row_begin, row_end;             /* detector rows its slab's rays reach */
     size_t own_row_begin, own_row_end;     /* rows its slab counts in data sums */
     int forward_stitch;                    /* 1: slabs share detector rows (cone beam) */
-    tes_memory_plan plan;
+    tes_memory_plan plan;                  /* this rank's */
     MPI_Comm world, slab_comm, view_comm;
 } tes_grid;
 
-/* Build the grid over comm (collective). Refuses a grid that cannot hold the
- * problem (more slabs than slices) or whose plan exceeds mem_per_rank, with
- * the numbers in the message. */
+/* Build the grid over comm (collective; every rank passes the same
+ * geometries). The automatic grid (p_slab = p_view = 0) has the smallest
+ * P_slab that divides P, is at most nz and whose largest rank fits
+ * mem_per_rank; the other ranks form view groups (more groups than views
+ * leaves ranks without views). Refuses (TES_ERR_PLAN) a grid that cannot
+ * hold the problem (more slabs than slices, P_slab x P_view != P) or whose
+ * plan exceeds mem_per_rank, with the numbers and what would fit in the
+ * message. */
 tes_status tes_grid_create(tes_grid **out, MPI_Comm comm, const tes_vol_geom *vol,
                            const tes_proj_geom *proj, const tes_grid_request *req);
-void tes_grid_destroy(tes_grid **g);
+void tes_grid_destroy(tes_grid **g); /* before MPI_Finalize: frees the communicators */
 
 /* Number of local views (0 for an empty group). */
 size_t tes_grid_nviews(const tes_grid *g);
 
-/* Print the plan (grid, slabs, views, rows, memory per rank) on rank 0. */
+/* Print the plan (grid, slabs, views, rows, memory per rank) on rank 0, to
+ * stdout. Collective: rank 0 gathers every rank's part. */
 void tes_grid_print(const tes_grid *g);
 
 #ifdef __cplusplus
