@@ -38,6 +38,19 @@ tes_status tes_vec_dot(const tes_array *a, const tes_array *b, double *out);
 tes_status tes_vec_dot_rows(const tes_array *a, const tes_array *b, size_t row_begin,
                             size_t row_end, double *out);
 
+/* Copy nblocks blocks of block elements within one location: block k goes
+ * from element src_offset + k src_pitch of src to dst_offset + k dst_pitch
+ * of dst (e.g. the rows a rank holds into a buffer over more rows). */
+tes_status tes_vec_copy_blocks(tes_array *dst, size_t dst_offset, size_t dst_pitch,
+                               const tes_array *src, size_t src_offset, size_t src_pitch,
+                               size_t block, size_t nblocks);
+
+/* Block until the work queued in loc's memory is done: on the device, the
+ * kernels and copies of the compute (default) stream, not the reductions
+ * that a tes_comm runs on its own stream; on the host, nothing to wait for.
+ * For timings that must cover kernels, not their launches. */
+tes_status tes_vec_synchronize(tes_location loc);
+
 #ifdef __cplusplus
 }
 #endif

@@ -34,13 +34,16 @@ typedef struct tes_operator_stats {
 
 typedef struct tes_operator_options {
     tes_backend backend;
-    size_t chunk_slices;   /* adjoint stitch chunk (slices); 0: chosen */
-    size_t subset;         /* this operator covers the views v with v % nsubsets == subset */
-    size_t nsubsets;       /* 0 or 1: all views */
+    size_t chunk_slices; /* adjoint stitch chunk (slices); 0: chosen */
+    size_t subset;       /* this operator covers the views v with v % nsubsets == subset */
+    size_t nsubsets;     /* 0 or 1: all views */
 } tes_operator_options;
 
 /* Build the operator on the grid (collective). The comms are shared between
- * operators of one grid: pass the same slab/view/world comms to all. */
+ * operators of one grid: pass the same slab/view/world comms to all; the
+ * grid and the comms must outlive the operator. A rank without local views
+ * (or whose slab reaches no detector rows) gets empty data vectors and still
+ * takes part in every stitch, so every operator call stays collective. */
 tes_status tes_operator_create(tes_operator **out, const tes_grid *grid, const tes_vol_geom *vol,
                                const tes_proj_geom *proj, const tes_operator_options *opt,
                                tes_comm *slab_comm, tes_comm *view_comm, tes_comm *world_comm);
