@@ -1,0 +1,131 @@
+/* From a job to the structs of the modules that do the work: the scan
+ * options, the volume and the projection geometry. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jobs/job.h"
+
+#define TES_JOB_DEG_TO_RAD (M_PI / 180.0)
+enum {
+    TES_SHIFTS_LINE_BYTES = 1024, /* longest line of a shifts file */
+    TES_SHIFTS_COLUMNS = 2,       /* du dv */
+};
+
+static const char *path_or_null(const char *path) {
+    return path[0] ? path : NULL;
+}
+
+tes_scan_options tes_job_scan_options(const tes_job *job) {
+    tes_scan_options opt = tes_scan_options_default();
+    static const tes_scan_format formats[] = {
+        [TES_JOB_FORMAT_AUTO] = TES_SCAN_AUTO,
+        [TES_JOB_FORMAT_DXCHANGE] = TES_SCAN_DXCHANGE,
+        [TES_JOB_FORMAT_NEXUS] = TES_SCAN_NEXUS,
+        [TES_JOB_FORMAT_SIMULATED] = TES_SCAN_AUTO,
+    };
+    const tes_job_input *in = &job->input;
+    opt.format = formats[in->format];
+    opt.values = in->values;
+    opt.paths.data = path_or_null(in->data);
+    opt.paths.flats = path_or_null(in->flats);
+    opt.paths.darks = path_or_null(in->darks);
+    opt.paths.angles = path_or_null(in->angles);
+    opt.paths.image_key = path_or_null(in->image_key);
+    opt.row_begin = job->preprocess.row_begin;
+    opt.row_end = job->preprocess.row_end;
+    opt.col_begin = job->preprocess.col_begin;
+    opt.col_end = job->preprocess.col_end;
+    opt.view_step = job->preprocess.view_step;
+    return opt;
+}
+
+tes_status tes_job_vol_geom(const tes_job *job, tes_vol_geom *vol) {
+    const tes_job_geometry *g = &job->geometry;
+    TES_CHECK(g->volume[0] > 0, TES_ERR_ARG,
+              "%s: [geometry] volume = auto is known once the input's shape is "
+              "(tes_job_resolve)",
+              job->source[0] ? job->source : "job");
+    tes_vol_geom v = {g->volume[0], g->volume[1], g->volume[2], g->voxel[0], g->voxel[1],
+                      g->voxel[2],  0.0,          0.0,          0.0};
+    TES_CALL(tes_vol_geom_validate(&v));
+    *vol = v;
+    return TES_OK;
+}
+
+/* n lines "du dv" (pixels) into shift_u, shift_v. */
+static tes_status read_shifts(const char *path, size_t n, double *shift_u, double *shift_v) {
+    FILE *f = fopen(path, "r");
+    TES_CHECK(f, TES_ERR_INPUT, "[geometry] shifts: cannot open '%s': %s", path, strerror(errno));
+    tes_status st = TES_OK;
+    size_t count = 0, line_no = 0;
+    char line[TES_SHIFTS_LINE_BYTES];
+    while (st == TES_OK && fgets(line, sizeof line, f)) {
+        ++line_no;
+        line[strcspn(line, "#\r\n")] = '\0';
+        if (line[strspn(line, " \t,")] == '\0')
+            continue;
+        double v[TES_SHIFTS_COLUMNS];
+        int used = 0;
+        int ok = sscanf(line, "%lf%*[ \t,]%lf %n", &v[0], &v[1], &used) == TES_SHIFTS_COLUMNS &&
+                 line[used] == '\0' && isfinite(v[0]) && isfinite(v[1]) && count < n;
+        TES_CHECK_GOTO(st, ok, TES_ERR_INPUT, done,
+                       "[geometry] shifts: %s line %zu: expected 'DU DV' (pixels), one line per "
+                       "view of the %zu read",
+                       path, line_no, n);
+        shift_u[count] = v[0];
+        shift_v[count] = v[1];
+        ++count;
+    }
+    TES_CHECK_GOTO(st, count == n, TES_ERR_INPUT, done,
+                   "[geometry] shifts: '%s' holds %zu lines of shifts, but %zu views are read",
+                   path, count, n);
+done:
+    fclose(f);
+    return st;
+}
+
+/* Everything but the allocation; g has nviews x nrows x ncols. */
+static tes_status fill(const tes_job *job, const double *angles, tes_proj_geom *g) {
+    const tes_job_geometry *jg = &job->geometry;
+    g->pixel_v = jg->pixel[0];
+    g->pixel_u = jg->pixel[1];
+    g->sod = jg->sod;
+    g->odd = jg->odd;
+    if (angles)
+        memcpy(g->angles, angles, g->nviews * sizeof *angles);
+    else
+        tes_proj_geom_set_uniform_angles(g, jg->first_angle * TES_JOB_DEG_TO_RAD,
+                                         jg->angle_range * TES_JOB_DEG_TO_RAD);
+    /* Centres are given on the stored detector; the data read start at
+     * the crop's first row and column. */
+    if (jg->center_col_mode == TES_JOB_CENTER_VALUE)
+        g->center_col = jg->center_col - (double)job->preprocess.col_begin;
+    if (jg->center_row_mode == TES_JOB_CENTER_VALUE)
+        g->center_row = jg->center_row - (double)job->preprocess.row_begin;
+    /* The detector moved by +offset: the axis meets it that much earlier. */
+    g->center_col -= jg->offset_u / g->pixel_u;
+    g->center_row -= jg->offset_v / g->pixel_v;
+    if (jg->shifts[0])
+        TES_CALL(read_shifts(jg->shifts, g->nviews, g->shift_u, g->shift_v));
+    return TES_OK;
+}
+
+tes_status tes_job_proj_geom(const tes_job *job, const tes_vol_geom *vol, size_t nviews,
+                             size_t nrows, size_t ncols, const double *angles,
+                             tes_proj_geom **out) {
+    TES_CHECK(job && vol && out, TES_ERR_ARG, "tes_job_proj_geom: NULL argument");
+    tes_proj_geom *g = NULL;
+    TES_CALL(tes_proj_geom_create(&g, job->geometry.kind, nviews, nrows, ncols));
+    tes_status st = fill(job, angles, g);
+    if (st == TES_OK)
+        st = tes_proj_geom_validate(g, vol);
+    if (st != TES_OK) {
+        tes_proj_geom_destroy(&g);
+        TES_CALL(st);
+    }
+    *out = g;
+    return TES_OK;
+}
