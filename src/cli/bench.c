@@ -8,6 +8,7 @@
 
 #include <mpi.h>
 
+#include "cli/bench_fbp.h"
 #include "cli/bench_solver.h"
 #include "cli/command.h"
 #include "cli/recon.h"
@@ -53,6 +54,7 @@ static const tes_cli_section bench_sections[] = {
     {"Benchmark", bench_options},
     {"bench sirt", tes_cli_bench_sirt_options},
     {"bench sirt: decomposition", tes_cli_grid_options},
+    {"bench fbp", tes_cli_bench_fbp_options},
     {"Run", tes_cli_run_options},
     {"Help", tes_cli_help_options},
     {NULL, NULL},
@@ -261,6 +263,8 @@ done:
 static tes_status run_bench(const tes_cli_args *args, MPI_Comm comm) {
     if (args->npositional == 1 && !strcmp(args->positional[0], "sirt"))
         return tes_cli_bench_sirt(args, comm);
+    if (args->npositional == 1 && !strcmp(args->positional[0], "fbp"))
+        return tes_cli_bench_fbp(args, comm);
     bench_plan plan;
     memset(&plan, 0, sizeof plan);
     TES_CALL(read_plan(args, comm, &plan));

@@ -2,18 +2,24 @@
  * place where a failure becomes a message and an exit code.
  *
  * Exit codes: 0 done; 2 bad input or usage (TES_ERR_ARG, TES_ERR_INPUT,
- * TES_ERR_SHAPE); 1 any other failure. An error is printed once, by rank
+ * TES_ERR_SHAPE); 3 tessera recon checkpointed on a signal; 1 any other
+ * failure. An error is printed once, by rank
  * 0, after every rank agreed on it: its first message at error level, the
  * whole trace at debug level (TES_LOG_LEVEL=debug). */
 #include <hdf5.h>
 #include <mpi.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cli/center.h"
 #include "cli/command.h"
 #include "cli/info.h"
 #include "cli/options.h"
+#include "cli/plan.h"
 #include "cli/recon.h"
+#include "cli/recon_checkpoint.h"
+#include "cli/scaling_report.h"
 #include "core/device.h"
 #include "core/log.h"
 #include "io/agree.h"
@@ -25,8 +31,11 @@ static const tes_cli_command *const commands[] = {
     &tes_cli_project_command,
     &tes_cli_backproject_command,
     &tes_cli_recon_command,
+    &tes_cli_plan_command,
+    &tes_cli_center_command,
     &tes_cli_info_command,
     &tes_cli_bench_command,
+    &tes_cli_scaling_report_command,
 };
 enum { TES_NCOMMANDS = sizeof commands / sizeof commands[0] };
 
@@ -137,7 +146,7 @@ static tes_status dispatch(int argc, char **argv, MPI_Comm comm, const tes_cli_c
 
 static int exit_code(tes_status st) {
     if (st == TES_OK)
-        return TES_EXIT_OK;
+        return tes_recon_checkpoint_interrupted() ? TES_EXIT_CHECKPOINTED : TES_EXIT_OK;
     if (st == TES_ERR_ARG || st == TES_ERR_INPUT || st == TES_ERR_SHAPE)
         return TES_EXIT_USAGE;
     return TES_EXIT_FAILURE;
@@ -147,6 +156,10 @@ int main(int argc, char **argv) {
     int provided = 0, rank = 0;
     /* MULTIPLE: the stitches' host reductions run on a communication thread
      * (core/comm.h) so that they overlap the next chunk's compute. */
+    /* Open MPI's ompio probes file locking by creating "<file>.locktest.0"
+     * beside every file it opens, inputs included; tessera never uses
+     * shared file pointers, so keep it from touching the input folders. */
+    setenv("OMPI_MCA_sharedfp", "^lockedfile", 0);
     if (MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided) != MPI_SUCCESS) {
         fprintf(stderr, "error: tessera: MPI_Init_thread failed\n");
         return TES_EXIT_FAILURE;

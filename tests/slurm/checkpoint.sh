@@ -6,8 +6,6 @@
 # job, and the requeued job must resume and end with the same volume as an
 # uninterrupted run of the same job.
 #
-# Skipped (77) until `tessera recon` supports checkpointing.
-#
 # usage: checkpoint.sh SRC_DIR TESSERA H5CHECK
 # shellcheck source=common.sh
 source "$(dirname "$0")/common.sh"
@@ -21,13 +19,8 @@ readonly PROGRESS_TIMEOUT_S=120
 readonly JOB_TIMEOUT_S=600
 readonly SAME_RTOL=1e-6 # the resumed run continues from the checkpointed state
 
-if ! "$TESSERA" recon --help 2>/dev/null | grep -q checkpoint; then
-  skip "checkpointing not built yet (tessera recon --help does not mention it)"
-fi
-
-# The checkpoint option of the simulated recon. ASSUMPTION for the checkpoint
-# feature: `--checkpoint FILE` names the checkpoint, which a run resumes from
-# when it exists; adjust here if the option is spelled otherwise.
+# The checkpoint option of the simulated recon: `--checkpoint FILE` names the
+# checkpoint, which a run resumes from when it exists.
 checkpoint_options() {
   echo "--checkpoint" "$PWD/$1.ckpt.h5"
 }
