@@ -9,6 +9,7 @@
 #include <mpi.h>
 
 #include "cli/bench_fbp.h"
+#include "cli/bench_io.h"
 #include "cli/bench_solver.h"
 #include "cli/command.h"
 #include "cli/recon.h"
@@ -55,6 +56,7 @@ static const tes_cli_section bench_sections[] = {
     {"bench sirt", tes_cli_bench_sirt_options},
     {"bench sirt: decomposition", tes_cli_grid_options},
     {"bench fbp", tes_cli_bench_fbp_options},
+    {"bench io", tes_cli_bench_io_options},
     {"Run", tes_cli_run_options},
     {"Help", tes_cli_help_options},
     {NULL, NULL},
@@ -146,7 +148,8 @@ static void describe_device(tes_backend backend, char *buf, size_t len) {
 static tes_status read_plan(const tes_cli_args *args, MPI_Comm comm, bench_plan *plan) {
     int nranks = 1;
     TES_CHECK(args->npositional == 1 && !strcmp(args->positional[0], "projector"), TES_ERR_ARG,
-              "bench: expected the benchmark's name, 'projector' or 'sirt' (got '%s')",
+              "bench: expected the benchmark's name, 'projector', 'sirt', 'fbp' or 'io' "
+              "(got '%s')",
               args->npositional ? args->positional[0] : "nothing");
     MPI_Comm_size(comm, &nranks);
     TES_CHECK(nranks == 1, TES_ERR_ARG,
@@ -265,6 +268,8 @@ static tes_status run_bench(const tes_cli_args *args, MPI_Comm comm) {
         return tes_cli_bench_sirt(args, comm);
     if (args->npositional == 1 && !strcmp(args->positional[0], "fbp"))
         return tes_cli_bench_fbp(args, comm);
+    if (args->npositional == 1 && !strcmp(args->positional[0], "io"))
+        return tes_cli_bench_io(args, comm);
     bench_plan plan;
     memset(&plan, 0, sizeof plan);
     TES_CALL(read_plan(args, comm, &plan));
@@ -282,7 +287,8 @@ const tes_cli_command tes_cli_bench_command = {
     "tessera bench projector [--sizes N:V,...] [--geometry parallel3d,cone3d] [--backend B] "
     "[--repeats R] [--warmup W]\n"
     "       mpiexec -n P tessera bench sirt [--sizes N:V,...] [--grid PSxPV] [--weak] "
-    "[--backend B] [--repeats R] [--warmup W]",
+    "[--backend B] [--repeats R] [--warmup W]\n"
+    "       mpiexec -n P tessera bench io [--gib G] [--dir DIR] [--repeats R] [--keep]",
     "Times the forward and adjoint projectors of each geometry and size on one rank, on the "
     "Shepp-Logan phantom, and prints one JSON object per line on stdout: bench, geometry, "
     "backend, op (forward | adjoint), volume [nz, ny, nx], views, detector [rows, cols], "
