@@ -18,7 +18,7 @@ extern "C" {
 typedef struct tes_cli_option {
     const char *name;    /* "--views" */
     const char *alias;   /* short form ("-o"), or NULL */
-    const char *metavar; /* the value's placeholder ("N"); NULL: a flag without a value */
+    const char *metavar; /* the value's name in the help ("N"); NULL: a flag without a value */
     const char *help;
 } tes_cli_option;
 
