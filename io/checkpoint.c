@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "io/agree.h"
+#include "io/mpio.h"
 
 #define TES_CHECKPOINT_TEMP_SUFFIX ".partial"
 #define TES_CHECKPOINT_X           "x"
@@ -42,7 +43,7 @@ tes_status tes_checkpoint_exists(MPI_Comm comm, const char *path, int *exists) {
 
 static hid_t open_fapl(MPI_Comm comm) {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (fapl >= 0 && H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL) < 0) {
+    if (fapl >= 0 && tes_h5_set_fapl_mpio(fapl, comm) < 0) {
         H5Pclose(fapl);
         return -1;
     }

@@ -13,6 +13,7 @@
 #include "core/check.h"
 #include "core/log.h"
 #include "io/agree.h"
+#include "io/mpio.h"
 
 /* Target size of one chunk of a written dataset: large enough for fast
  * parallel-file-system IO, far below HDF5's 4 GiB chunk limit. */
@@ -493,7 +494,7 @@ static tes_status write_file(MPI_Comm comm, const char *temp, const tes_h5_name 
     hid_t dcpl = H5I_INVALID_HID, space = H5I_INVALID_HID, dset = H5I_INVALID_HID;
 
     H5_CALL_GOTO(st, fapl = H5Pcreate(H5P_FILE_ACCESS), done, "cannot create an access list");
-    H5_CALL_GOTO(st, H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), done,
+    H5_CALL_GOTO(st, tes_h5_set_fapl_mpio(fapl, comm), done,
                  "cannot select the MPI-IO driver");
     H5_CALL_GOTO(st, H5Pset_all_coll_metadata_ops(fapl, 1), done,
                  "cannot ask for collective metadata reads");
@@ -790,7 +791,7 @@ static tes_status source_open_all(MPI_Comm comm, const tes_h5_name *name, int nd
     tes_status st = TES_OK;
     hid_t obj = H5I_INVALID_HID, type = H5I_INVALID_HID;
     H5_CALL_GOTO(st, src->fapl = H5Pcreate(H5P_FILE_ACCESS), done, "cannot create an access list");
-    H5_CALL_GOTO(st, H5Pset_fapl_mpio(src->fapl, comm, MPI_INFO_NULL), done,
+    H5_CALL_GOTO(st, tes_h5_set_fapl_mpio(src->fapl, comm), done,
                  "cannot select the MPI-IO driver");
     /* One rank reads the metadata and broadcasts it: opening does not storm
      * the file system however many ranks there are. */

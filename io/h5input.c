@@ -9,6 +9,7 @@
 #include "core/check.h"
 #include "core/log.h"
 #include "io/agree.h"
+#include "io/mpio.h"
 
 typedef struct error_walk {
     char *buf;
@@ -55,7 +56,7 @@ static tes_status check_file(const char *path) {
 static tes_status open_file(tes_h5_input *in) {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     TES_H5_CALL(fapl, "cannot create a file access property list");
-    if (H5Pset_fapl_mpio(fapl, in->comm, MPI_INFO_NULL) < 0) {
+    if (tes_h5_set_fapl_mpio(fapl, in->comm) < 0) {
         H5Pclose(fapl);
         TES_FAIL(TES_ERR_IO, "HDF5: cannot select the MPI-IO driver for %s", in->path);
     }

@@ -36,6 +36,7 @@
 #include "core/timer.h"
 #include "io/agree.h"
 #include "io/h5array.h"
+#include "io/mpio.h"
 #include "io/scan.h"
 
 #define TES_BENCH_IO_DEFAULT_GIB     2.0
@@ -266,7 +267,7 @@ agree:
     hsize_t theta_dims[1] = {plan->views};
     int root = plan->rank == 0;
     IO_H5(st, fapl = H5Pcreate(H5P_FILE_ACCESS), done, "cannot create an access list");
-    IO_H5(st, H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL), done, "cannot select MPI-IO");
+    IO_H5(st, tes_h5_set_fapl_mpio(fapl, comm), done, "cannot select MPI-IO");
     IO_H5(st, dxpl = H5Pcreate(H5P_DATASET_XFER), done, "cannot create a transfer list");
     IO_H5(st, H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), done, "cannot ask for collective IO");
     IO_H5(st, file = H5Fcreate(plan->scan_file, H5F_ACC_TRUNC, H5P_DEFAULT, fapl), done,
