@@ -153,7 +153,7 @@ const tes_job_key tes_job_schema[TES_JOB_KEY_COUNT] = {
     [K_OUT_METRICS] = PATH("output", "metrics", output.metrics, 0),
 
     [K_CKPT_FILE] = PATH("checkpoint", "file", checkpoint.file, 0),
-    [K_CKPT_EVERY] = {"checkpoint", "every", TES_KEY_INT, OFF(checkpoint.every), 0, NULL, 1,
+    [K_CKPT_EVERY] = {"checkpoint", "every", TES_KEY_INT, OFF(checkpoint.every), 0, NULL, 0,
                       TES_JOB_MAX_ITERATIONS, 0, 0, 0, NULL, 0, 0, NULL},
     [K_CKPT_KEEP] = BOOL("checkpoint", "keep", checkpoint.keep),
 };

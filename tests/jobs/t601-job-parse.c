@@ -70,7 +70,7 @@ static void test_bad_values(void) {
         {"[decomposition]\nmem_per_rank = -1\n", "mem_per_rank = -1: expected a number > 0"},
         {"[decomposition]\nbackend = gpu\n", "backend = gpu: expected one of auto, cpu, cuda"},
         {"[decomposition]\nthreads = 0\n", "threads = 0: expected a positive integer up to 4096"},
-        {"[checkpoint]\nevery = 0\n", "every = 0: expected a positive integer"},
+        {"[checkpoint]\nevery = -1\n", "every = -1: expected an integer in [0, "},
     };
     char text[TEXT_BYTES];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
@@ -233,6 +233,9 @@ static void test_defaults(void) {
     if (EXPECT_OK(parse(SIM_JOB "[geometry]\nkind = cone3d\nsod = 300\nodd = 100\n")))
         EXPECT(fabs(job.geometry.pixel[1] - 4.0 / 3.0) < 1e-12 && job.geometry.angle_range == 360.0,
                "cone pixel %g, range %g", job.geometry.pixel[1], job.geometry.angle_range);
+    /* every = 0: checkpoints only when a signal asks for one. */
+    if (EXPECT_OK(parse(SIM_JOB "[checkpoint]\nfile = ck.h5\nevery = 0\n")))
+        EXPECT(job.checkpoint.every == 0, "checkpoint every %d", job.checkpoint.every);
 }
 
 static void test_json(void) {
