@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "io/agree.h"
+#include "core/agree.h"
 #include "io/mpio.h"
 
 #define TES_CHECKPOINT_TEMP_SUFFIX ".partial"

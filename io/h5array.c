@@ -10,9 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/agree.h"
 #include "core/check.h"
 #include "core/log.h"
-#include "io/agree.h"
 #include "io/mpio.h"
 
 /* Target size of one chunk of a written dataset: large enough for fast
@@ -494,8 +494,7 @@ static tes_status write_file(MPI_Comm comm, const char *temp, const tes_h5_name 
     hid_t dcpl = H5I_INVALID_HID, space = H5I_INVALID_HID, dset = H5I_INVALID_HID;
 
     H5_CALL_GOTO(st, fapl = H5Pcreate(H5P_FILE_ACCESS), done, "cannot create an access list");
-    H5_CALL_GOTO(st, tes_h5_set_fapl_mpio(fapl, comm), done,
-                 "cannot select the MPI-IO driver");
+    H5_CALL_GOTO(st, tes_h5_set_fapl_mpio(fapl, comm), done, "cannot select the MPI-IO driver");
     H5_CALL_GOTO(st, H5Pset_all_coll_metadata_ops(fapl, 1), done,
                  "cannot ask for collective metadata reads");
     H5_CALL_GOTO(st, H5Pset_coll_metadata_write(fapl, 1), done,

@@ -6,9 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/agree.h"
 #include "core/check.h"
 #include "core/log.h"
-#include "io/agree.h"
 #include "io/mpio.h"
 
 typedef struct error_walk {

@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/agree.h"
 #include "core/check.h"
 #include "core/log.h"
-#include "io/agree.h"
 
 /* Smallest f - d used as a divisor, counts: only keeps dead pixels (f = d)
  * from dividing by zero. */

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/agree.h"
 #include "core/check.h"
 #include "core/log.h"
-#include "io/agree.h"
 #include "io/outfile.h"
 #include "io/png.h"
 

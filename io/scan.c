@@ -8,9 +8,9 @@
 
 #include "io/scan_impl.h" /* hdf5.h before core/check.h enables TES_H5_CALL */
 
+#include "core/agree.h"
 #include "core/check.h"
 #include "core/log.h"
-#include "io/agree.h"
 
 static const double TES_DEGREE = M_PI / 180.0; /* radians per degree */
 static const double TES_HALF_TURN = M_PI;      /* radians generated angles span */

@@ -5,8 +5,8 @@
 #include <string.h>
 #include <tiffio.h>
 
+#include "core/agree.h"
 #include "core/log.h"
-#include "io/agree.h"
 #include "io/outfile.h"
 
 enum {

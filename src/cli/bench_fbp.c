@@ -24,11 +24,11 @@
 
 #include "cli/command.h"
 #include "cli/recon.h"
+#include "core/agree.h"
 #include "core/device.h"
 #include "core/log.h"
 #include "core/vec.h"
 #include "decomposition/device.h"
-#include "io/agree.h"
 #include "solvers/fbp.h"
 
 #define TES_BENCH_FBP_DEFAULT_FBP   "2048:1500:4"

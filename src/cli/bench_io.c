@@ -31,10 +31,10 @@
 #include <mpi.h>
 
 #include "cli/bench_io.h"
+#include "core/agree.h"
 #include "core/array.h"
 #include "core/log.h"
 #include "core/timer.h"
-#include "io/agree.h"
 #include "io/h5array.h"
 #include "io/mpio.h"
 #include "io/scan.h"
@@ -136,8 +136,8 @@ static tes_status make_dir(const tes_cli_args *args, MPI_Comm comm, io_plan *pla
                                "--dir: '%s' is not a directory", base);
         else if (snprintf(plan->dir, sizeof plan->dir, "%s/" TES_BENCH_IO_DIR_TEMPLATE,
                           base ? base : ".") >= (int)sizeof plan->dir)
-            st = tes_error_set(TES_ERR_ARG, __FILE__, __LINE__, __func__,
-                               "--dir: '%s' is too long", base);
+            st = tes_error_set(TES_ERR_ARG, __FILE__, __LINE__, __func__, "--dir: '%s' is too long",
+                               base);
         else if (!mkdtemp(plan->dir))
             st = tes_error_set(TES_ERR_IO, __FILE__, __LINE__, __func__,
                                "--dir: cannot create a directory in '%s': %s", base ? base : ".",
@@ -278,17 +278,18 @@ agree:
           "cannot create /exchange/data in '%s'", plan->scan_file);
     IO_H5(st, white = create_dataset(file, "/exchange/data_white", H5T_STD_U16LE, 3, flat_dims),
           done, "cannot create /exchange/data_white in '%s'", plan->scan_file);
-    IO_H5(st, dark = create_dataset(file, "/exchange/data_dark", H5T_STD_U16LE, 3, dark_dims),
-          done, "cannot create /exchange/data_dark in '%s'", plan->scan_file);
+    IO_H5(st, dark = create_dataset(file, "/exchange/data_dark", H5T_STD_U16LE, 3, dark_dims), done,
+          "cannot create /exchange/data_dark in '%s'", plan->scan_file);
     IO_H5(st, theta = create_dataset(file, "/exchange/theta", H5T_IEEE_F32LE, 1, theta_dims), done,
           "cannot create /exchange/theta in '%s'", plan->scan_file);
     TES_CALL_GOTO(st, write_frames(data, dxpl, dims, begin, end, batch, steps, frames), done);
-    TES_CALL_GOTO(st, write_frames(white, dxpl, flat_dims, 0, root ? TES_BENCH_IO_FLATS : 0, batch,
-                                   1, frames),
-                  done);
-    TES_CALL_GOTO(st, write_frames(dark, dxpl, dark_dims, 0, root ? TES_BENCH_IO_DARKS : 0, batch,
-                                   1, frames),
-                  done);
+    TES_CALL_GOTO(
+        st,
+        write_frames(white, dxpl, flat_dims, 0, root ? TES_BENCH_IO_FLATS : 0, batch, 1, frames),
+        done);
+    TES_CALL_GOTO(
+        st, write_frames(dark, dxpl, dark_dims, 0, root ? TES_BENCH_IO_DARKS : 0, batch, 1, frames),
+        done);
     TES_CALL_GOTO(st,
                   write_block(theta, H5T_NATIVE_FLOAT, dxpl, 1, theta_dims, 0,
                               root ? plan->views : 0, angles),
@@ -390,8 +391,8 @@ static tes_status print_result(const io_plan *plan, const char *op, double bytes
     if (plan->rank != 0)
         return TES_OK;
     json_t *o = json_pack("{s:s, s:s, s:i, s:I, s:f, s:f, s:s, s:s}", "bench", "io", "op", op,
-                          "ranks", plan->nranks, "bytes", (json_int_t)bytes, "seconds_median",
-                          med, "gbps", gbps, "io_module", plan->io_module, "cache", cache);
+                          "ranks", plan->nranks, "bytes", (json_int_t)bytes, "seconds_median", med,
+                          "gbps", gbps, "io_module", plan->io_module, "cache", cache);
     char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     TES_CHECK(line, TES_ERR_ALLOC, "cannot format the benchmark's JSON line");
@@ -449,10 +450,10 @@ tes_status tes_cli_bench_io(const tes_cli_args *args, MPI_Comm comm) {
     memset(&plan, 0, sizeof plan);
     TES_CALL(read_plan(args, comm, &plan));
     double *times = malloc(plan.repeats * sizeof *times);
-    tes_status st = tes_status_agree(
-        comm, times ? TES_OK
-                    : tes_error_set(TES_ERR_ALLOC, __FILE__, __LINE__, __func__,
-                                    "cannot allocate %zu timings", plan.repeats));
+    tes_status st =
+        tes_status_agree(comm, times ? TES_OK
+                                     : tes_error_set(TES_ERR_ALLOC, __FILE__, __LINE__, __func__,
+                                                     "cannot allocate %zu timings", plan.repeats));
     if (st != TES_OK) {
         free(times);
         return st;

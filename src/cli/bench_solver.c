@@ -20,10 +20,10 @@
 
 #include "cli/command.h"
 #include "cli/recon.h"
+#include "core/agree.h"
 #include "core/device.h"
 #include "core/log.h"
 #include "decomposition/device.h"
-#include "io/agree.h"
 #include "solvers/problem.h"
 #include "solvers/simulate.h"
 #include "solvers/solver.h"

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/agree.h"
 #include "core/log.h"
-#include "io/agree.h"
 #include "io/h5contents.h"
 
 const tes_cli_option tes_cli_scan_options[] = {

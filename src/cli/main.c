@@ -20,22 +20,16 @@
 #include "cli/recon.h"
 #include "cli/recon_checkpoint.h"
 #include "cli/scaling_report.h"
+#include "core/agree.h"
 #include "core/device.h"
 #include "core/log.h"
-#include "io/agree.h"
 
 enum { TES_EXIT_OK = 0, TES_EXIT_FAILURE = 1, TES_EXIT_USAGE = 2 };
 
 static const tes_cli_command *const commands[] = {
-    &tes_cli_phantom_command,
-    &tes_cli_project_command,
-    &tes_cli_backproject_command,
-    &tes_cli_recon_command,
-    &tes_cli_plan_command,
-    &tes_cli_center_command,
-    &tes_cli_info_command,
-    &tes_cli_bench_command,
-    &tes_cli_scaling_report_command,
+    &tes_cli_phantom_command, &tes_cli_project_command, &tes_cli_backproject_command,
+    &tes_cli_recon_command,   &tes_cli_plan_command,    &tes_cli_center_command,
+    &tes_cli_info_command,    &tes_cli_bench_command,   &tes_cli_scaling_report_command,
 };
 enum { TES_NCOMMANDS = sizeof commands / sizeof commands[0] };
 

@@ -4,10 +4,10 @@
 
 #include "cli/command.h"
 #include "cli/geometry_options.h"
+#include "core/agree.h"
 #include "core/check.h"
 #include "core/log.h"
 #include "decomposition/partition.h"
-#include "io/agree.h"
 #include "io/geometry_attrs.h"
 #include "phantom/shepp_logan.h"
 

@@ -15,11 +15,11 @@
 #include <omp.h>
 #endif
 
+#include "core/agree.h"
 #include "core/device.h"
 #include "core/timer.h"
 #include "core/vec.h"
 #include "decomposition/memory.h"
-#include "io/agree.h"
 #include "io/scan.h"
 #include "jobs/job.h"
 #include "jobs/job_plan.h"

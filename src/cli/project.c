@@ -11,10 +11,10 @@
 
 #include "cli/command.h"
 #include "cli/geometry_options.h"
+#include "core/agree.h"
 #include "core/check.h"
 #include "core/log.h"
 #include "decomposition/partition.h"
-#include "io/agree.h"
 #include "io/geometry_attrs.h"
 #include "kernels/projector.h"
 #include "phantom/shepp_logan.h"

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/agree.h"
 #include "core/log.h"
 #include "core/timer.h"
-#include "io/agree.h"
 
 #define TES_CHECKPOINT_AFTER_ENV "TES_CHECKPOINT_AFTER"
 

@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/agree.h"
 #include "core/log.h"
-#include "io/agree.h"
 #include "io/convergence_plot.h"
 #include "io/outfile.h"
 #include "io/tiff.h"

@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "cli/scaling_plot.h"
+#include "core/agree.h"
 #include "core/log.h"
-#include "io/agree.h"
 #include "io/outfile.h"
 
 enum {

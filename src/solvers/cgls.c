@@ -14,8 +14,8 @@
  * zero the least-squares solution is reached (stop "exact"). */
 #include <math.h>
 
+#include "core/agree.h"
 #include "core/vec.h"
-#include "io/agree.h"
 #include "solvers/iteration.h"
 #include "solvers/solver.h"
 

@@ -4,9 +4,9 @@
 
 #include <stdlib.h>
 
+#include "core/agree.h"
 #include "core/timer.h"
 #include "core/vec.h"
-#include "io/agree.h"
 #include "kernels/backproject.h"
 
 tes_fbp_options tes_fbp_options_default(void) {

@@ -20,8 +20,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "core/agree.h"
 #include "core/vec.h"
-#include "io/agree.h"
 #include "solvers/iteration.h"
 #include "solvers/solver.h"
 

@@ -8,8 +8,8 @@
  * and one backprojection, and the reported r_k belongs to the x returned. */
 #include <math.h>
 
+#include "core/agree.h"
 #include "core/vec.h"
-#include "io/agree.h"
 #include "solvers/iteration.h"
 #include "solvers/solver.h"
 

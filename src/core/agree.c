@@ -1,4 +1,4 @@
-#include "io/agree.h"
+#include "core/agree.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -5,8 +5,8 @@
  * tes_status_agree before its next collective step: afterwards every rank
  * holds the same status and the message of the lowest failing rank, so the
  * error is printed once (by rank 0) and every rank exits the same way. */
-#ifndef TES_IO_AGREE_H
-#define TES_IO_AGREE_H
+#ifndef TES_CORE_AGREE_H
+#define TES_CORE_AGREE_H
 
 #include <mpi.h>
 
