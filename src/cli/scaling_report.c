@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/scaling_plot.h"
 #include "core/agree.h"
 #include "core/log.h"
 #include "io/outfile.h"
+#include "io/scaling_plot.h"
 
 enum {
     TES_SCALING_MAX_RUNS = 256,

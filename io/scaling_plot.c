@@ -1,4 +1,4 @@
-#include "cli/scaling_plot.h"
+#include "io/scaling_plot.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -3,8 +3,8 @@
  * count, ranks on a log2 axis and the quantity on a linear axis from 0,
  * drawn with tessera's raster code (io/raster.h) and written as an RGB PNG
  * (temporary name, renamed when complete). */
-#ifndef TES_CLI_SCALING_PLOT_H
-#define TES_CLI_SCALING_PLOT_H
+#ifndef TES_IO_SCALING_PLOT_H
+#define TES_IO_SCALING_PLOT_H
 
 #include <stddef.h>
 
