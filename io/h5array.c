@@ -330,23 +330,6 @@ static void choose_chunk(block_layout *all, int nranks, int ndim, const hsize_t 
 
 /* ---- IO modes -------------------------------------------------------------- */
 
-static const char *io_mode_name(H5D_mpio_actual_io_mode_t mode) {
-    switch (mode) {
-    case H5D_MPIO_NO_COLLECTIVE:
-        return "no collective";
-    case H5D_MPIO_CHUNK_INDEPENDENT:
-        return "chunk independent";
-    case H5D_MPIO_CHUNK_COLLECTIVE:
-        return "chunk collective";
-    case H5D_MPIO_CHUNK_MIXED:
-        return "chunk mixed";
-    case H5D_MPIO_CONTIGUOUS_COLLECTIVE:
-        return "contiguous collective";
-    default:
-        return "unknown";
-    }
-}
-
 static void report_begin(tes_h5_io_report *report) {
     report->collective = 1;
     snprintf(report->mode, sizeof report->mode, "none");
@@ -363,15 +346,15 @@ static void report_transfer(tes_h5_io_report *report, hid_t dxpl, const char *wh
     }
     int collective = mode == H5D_MPIO_CHUNK_COLLECTIVE || mode == H5D_MPIO_CONTIGUOUS_COLLECTIVE;
     if (report->collective && (!collective || !strcmp(report->mode, "none")))
-        snprintf(report->mode, sizeof report->mode, "%s", io_mode_name(mode));
+        snprintf(report->mode, sizeof report->mode, "%s", tes_h5_io_mode_name(mode));
     if (!collective && report->collective) {
         uint32_t local_cause = 0, global_cause = 0;
         H5Pget_mpio_no_collective_cause(dxpl, &local_cause, &global_cause);
         tes_log_rank_msg(TES_LOG_WARN,
                          "%s of %s:%s was not collective (%s; HDF5 causes 0x%x local, 0x%x "
                          "global)",
-                         what, name->file, name->dataset, io_mode_name(mode), (unsigned)local_cause,
-                         (unsigned)global_cause);
+                         what, name->file, name->dataset, tes_h5_io_mode_name(mode),
+                         (unsigned)local_cause, (unsigned)global_cause);
         report->collective = 0;
     }
 }

@@ -18,3 +18,20 @@ herr_t tes_h5_set_fapl_mpio(hid_t fapl, MPI_Comm comm) {
     MPI_Info_free(&info);
     return e;
 }
+
+const char *tes_h5_io_mode_name(H5D_mpio_actual_io_mode_t mode) {
+    switch (mode) {
+    case H5D_MPIO_NO_COLLECTIVE:
+        return "independent";
+    case H5D_MPIO_CHUNK_INDEPENDENT:
+        return "chunk independent";
+    case H5D_MPIO_CHUNK_COLLECTIVE:
+        return "chunk collective";
+    case H5D_MPIO_CHUNK_MIXED:
+        return "chunk mixed";
+    case H5D_MPIO_CONTIGUOUS_COLLECTIVE:
+        return "contiguous collective";
+    default:
+        return "unknown";
+    }
+}

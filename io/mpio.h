@@ -1,4 +1,5 @@
-/* The MPI-IO driver of every HDF5 file tessera opens, with its hints.
+/* The MPI-IO driver of every HDF5 file tessera opens, with its hints, and
+ * the names of the IO modes HDF5 reports.
  *
  * Both Open MPI IO modules read the same hints object; each ignores the
  * hints it does not know. ROMIO decides by default per call whether to use
@@ -19,5 +20,9 @@
 /* H5Pset_fapl_mpio(fapl, comm, hints) with tessera's hints; negative on
  * failure, as HDF5 calls are. */
 herr_t tes_h5_set_fapl_mpio(hid_t fapl, MPI_Comm comm);
+
+/* The name of the IO mode H5Pget_mpio_actual_io_mode reports, for messages
+ * ("independent", "contiguous collective", ...). */
+const char *tes_h5_io_mode_name(H5D_mpio_actual_io_mode_t mode);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "io/mpio.h"
 #include "io/scan_impl.h" /* hdf5.h before core/check.h enables TES_H5_CALL */
 
 #include "core/agree.h"
@@ -340,23 +341,6 @@ static tes_status select_frames(hid_t space, const size_t *frames, size_t n, hsi
     return TES_OK;
 }
 
-static const char *io_mode_name(H5D_mpio_actual_io_mode_t mode) {
-    switch (mode) {
-    case H5D_MPIO_NO_COLLECTIVE:
-        return "independent";
-    case H5D_MPIO_CHUNK_INDEPENDENT:
-        return "chunk independent";
-    case H5D_MPIO_CHUNK_COLLECTIVE:
-        return "chunk collective";
-    case H5D_MPIO_CHUNK_MIXED:
-        return "chunk mixed";
-    case H5D_MPIO_CONTIGUOUS_COLLECTIVE:
-        return "contiguous collective";
-    default:
-        return "unknown";
-    }
-}
-
 /* Remember the least collective transfer of this rank's current read. */
 static void record_io_mode(tes_scan *s, hid_t dxpl, int first) {
     H5D_mpio_actual_io_mode_t mode = H5D_MPIO_NO_COLLECTIVE;
@@ -368,7 +352,7 @@ static void record_io_mode(tes_scan *s, hid_t dxpl, int first) {
     H5Pget_mpio_no_collective_cause(dxpl, &local, &global);
     s->last_collective = collective;
     snprintf(s->last_io_mode, sizeof s->last_io_mode, "%s (no-collective cause 0x%x)",
-             io_mode_name(mode), (unsigned)global);
+             tes_h5_io_mode_name(mode), (unsigned)global);
 }
 
 /* One collective H5Dread of n frames (n may be 0) into buf. */
