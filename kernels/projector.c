@@ -57,7 +57,6 @@ static tes_kernel_geom kernel_geom(const tes_vol_geom *vol, const tes_proj_geom 
     g.sdd = (float)(proj->sod + proj->odd);
     g.inv_sdd2 = g.cone ? (float)(1.0 / ((proj->sod + proj->odd) * (proj->sod + proj->odd))) : 0;
     g.voxel_volume = (float)(vol->dx * vol->dy * vol->dz);
-    g.max_dxy = (float)fmax(vol->dx, vol->dy);
     return g;
 }
 

@@ -6,10 +6,15 @@
  * emit, have a hand-written AVX2 version next to the portable one, used when
  * TES_CPU_AVX2 is defined and tes_cpu_has_avx2() says the CPU has it.
  *
- * Every version gives the same floats: in ISO C mode (-std=c11, as tessera
- * builds) GCC does not contract a * b + c into FMA, the AVX2 versions do the
- * portable code's operations in its order, and no loop is reassociated, so
- * vector width changes speed, not results. */
+ * Every version gives the same floats: kernels/ builds with -ffp-contract=off
+ * (no a * b + c contracted into FMA), the AVX2 versions do the portable
+ * code's operations in their order, and no loop is reassociated, so vector
+ * width changes speed, not results.
+ *
+ * tes_cpu_float4 and tes_cpu_float8 are small fixed-size vectors (GCC and
+ * Clang vector extensions, any target) for read-modify-writes of a few
+ * neighbouring values at once; their operations are lane-wise IEEE float
+ * operations, the same as scalar code's. */
 #ifndef TES_KERNELS_CPU_SIMD_H
 #define TES_KERNELS_CPU_SIMD_H
 
@@ -23,5 +28,8 @@ static inline int tes_cpu_has_avx2(void) {
 #else
 #define TES_CPU_HOT
 #endif
+
+typedef float tes_cpu_float4 __attribute__((vector_size(4 * sizeof(float))));
+typedef float tes_cpu_float8 __attribute__((vector_size(8 * sizeof(float))));
 
 #endif

@@ -43,15 +43,13 @@ static inline tes_cpu_span tes_cpu_span_of(float p, float h, int64_t n) {
     return s;
 }
 
-/* The two factors of the model's entry A = W hat_u hat_v (footprint.h), shared
- * by forward and adjoint so that both use the very same float weights. The
- * division by the half-width is a multiplication by its inverse (one rounding
- * apart from footprint.h's quotient, and exact for the common half-width 1). */
+/* The row factor W hat_v of the model's entry A = W hat_u hat_v
+ * (footprint.h), shared by forward and adjoint so that both use the very same
+ * float weights. The division by the half-width is a multiplication by its
+ * inverse (one rounding apart from footprint.h's quotient, and exact for the
+ * common half-width 1). */
 static inline float tes_cpu_row_weight(tes_footprint f, float inv_half_v, int64_t r) {
     return f.weight * tes_hat((f.row - (float)r) * inv_half_v);
-}
-static inline float tes_cpu_col_weight(tes_footprint f, float inv_half_u, int64_t c) {
-    return tes_hat((f.col - (float)c) * inv_half_u);
 }
 
 #endif

@@ -6,13 +6,16 @@
  * exactly when it lies on the half line S + s D((c' - col0) pixel_u), s > 0,
  * so the voxels whose footprint can cover column c lie in the wedge between
  * the rays of columns c -+ half_u_max, half_u_max bounding every voxel's
- * half-width. On a plane the wedge is the interval between the crossings of
- * those two rays (the crossing moves monotonically with u). A voxel's row
- * interval depends on its magnification: for depth L = sod + p.e_d the
- * voxel covers row r only if z lies in ((r - row0 -+ half_v) pixel_v L / sdd).
+ * half-width (tes_footprint_bounds: the largest magnification times the
+ * voxel's diagonal times the largest secant of the fan angle). On a plane
+ * the wedge is the interval between the crossings of those two rays (the
+ * crossing moves monotonically with u). A voxel's row interval depends on
+ * its magnification: for depth L = sod + p.e_d the voxel covers row r only
+ * if z lies in ((r - row0 -+ half_v) pixel_v L / sdd).
  *
  * Magnified voxels can be wider than a pixel, so the adjoint decides per
- * voxel and view between the 2 x 2 taps and the general span. */
+ * voxel and view between the 2 x 2 taps, the 3 x 2 taps and the general
+ * span. */
 #include <math.h>
 
 #include <cuda_runtime.h>
@@ -34,41 +37,35 @@ struct cone_ray {
     float kz_off;   /* z0 / dz */
 
     /* hat_u times the column's sum of W hat_v voxel over its candidate
-     * slices. The in-plane part of the footprint is tes_voxel_footprint's
-     * at z = 0; per slice only row and W change: with w = m z,
-     *   row = row0 + w / pixel_v (footprint.h's own expression) and
-     *   W(z) = W(0) sqrt(1 + w^2 / (sdd^2 + u^2)),
-     * the same W up to rounding, without the footprint's division per voxel
-     * (the forward evaluates several times more entries than the adjoint). */
+     * slices. The in-plane part of the footprint is computed once for the
+     * column (footprint.h's column footprint); per slice only the row and
+     * the weight's obliquity change (tes_footprint_row, _weight). */
     TES_CUDA_HD float column(const float *vol, int i, int j) const {
         const float x = tes_voxel_x(g, i), y = tes_voxel_y(g, j);
-        const tes_footprint f0 = tes_voxel_footprint(g, v, x, y, 0.0f);
-        const float wu = tes_hat((f0.col - c) * (1.0f / f0.half_u));
-        if (wu == 0.0f)
+        const tes_column_footprint cf = tes_column_footprint_of(g, v, x, y);
+        const float wu = tes_hat((cf.col - c) * (1.0f / cf.half_u));
+        if (wu == 0.0f || !(cf.weight > 0.0f))
             return 0.0f;
-        /* m, u as footprint.h computes them */
-        const float t = x * v.cos_a + y * v.sin_a, d = y * v.cos_a - x * v.sin_a;
-        const float depth = g->sod + d;
-        const float m = depth > 0.0f ? g->sdd / depth : 0.0f, u = m * t;
-        const float inv_r2 = g->inv_sdd2 / fmaf(u * u, g->inv_sdd2, 1.0f); /* 1/(sdd^2+u^2) */
-        /* Candidate slices: |row0 + m z / pixel_v - r| < half_v. */
-        const float k_lo = (rr - f0.half_v) * kz_scale * depth - kz_off;
-        const float k_hi = (rr + f0.half_v) * kz_scale * depth - kz_off;
+        /* Candidate slices: |row0 + m z / pixel_v - r| < half_v with m =
+         * sdd / depth, depth as footprint.h computes it. */
+        const float depth = g->sod + (y * v.cos_a - x * v.sin_a);
+        const float k_lo = (rr - cf.half_v) * kz_scale * depth - kz_off;
+        const float k_hi = (rr + cf.half_v) * kz_scale * depth - kz_off;
         const float last = (float)(g->nz - 1);
         const int k_first = (int)fminf(fmaxf(ceilf(k_lo - kEnumMargin), 0.0f), last + 1.0f);
         const int k_last = (int)fmaxf(fminf(floorf(k_hi + kEnumMargin), last), -1.0f);
-        const float inv_hv = 1.0f / f0.half_v;
+        const float inv_hv = 1.0f / cf.half_v;
         const int64_t nxy = g->nx * g->ny;
         const float *p = vol + k_first * nxy + (j * (int)g->nx + i);
         float s = 0.0f;
         /* No branch on hat_v: the slice range is this voxel's own, so
          * nearly every candidate counts. */
         for (int k = k_first; k <= k_last; ++k, p += nxy) {
-            const float w = m * tes_voxel_z(g, k);
-            const float wv = tes_hat((v.row0 + w * g->inv_pixel_v - r) * inv_hv);
-            s = fmaf(wv * sqrtf(fmaf(w * w, inv_r2, 1.0f)), load(p), s);
+            const float z = tes_voxel_z(g, k);
+            const float wv = tes_hat((tes_footprint_row(g, v, &cf, z) - r) * inv_hv);
+            s = fmaf(wv * tes_footprint_weight(g, &cf, z), load(p), s);
         }
-        return wu * f0.weight * s;
+        return wu * s;
     }
 
     template <bool kXMajor> TES_CUDA_HD float sum(const float *vol, int p_begin, int p_step) const {
@@ -117,23 +114,14 @@ struct cone_model {
     }
 };
 
-/* Largest footprint column half-width of any voxel of the slab on any view:
- * every voxel centre lies within radius of the axis, so its depth is at
- * least sod - radius and its magnification at most sdd / (sod - radius).
- * Slightly enlarged against float rounding of the device's half-widths. */
+/* Largest footprint column half-width of any voxel of the slab on any view
+ * (footprint.h), slightly enlarged against float rounding. */
 tes_status half_u_bound(const tes_kernel_geom *g, float *out) {
-    const double xs[2] = {g->x0, g->x0 + (double)(g->nx - 1) * g->dx};
-    const double ys[2] = {g->y0, g->y0 + (double)(g->ny - 1) * g->dy};
-    double radius = 0.0;
-    for (int a = 0; a < 2; ++a)
-        for (int b = 0; b < 2; ++b)
-            radius = fmax(radius, hypot(xs[a], ys[b]));
-    TES_CHECK(radius < g->sod, TES_ERR_ARG,
-              "cone3d: voxels reach %.3f mm from the rotation axis, the source is %.3f mm away",
-              radius, (double)g->sod);
-    const double m_max = (double)g->sdd / ((double)g->sod - radius);
-    const double half = fmax((double)g->pixel_u, m_max * g->max_dxy) * g->inv_pixel_u;
-    *out = (float)(half * (1.0 + 1e-5));
+    const tes_footprint_bound b = tes_footprint_bounds(g);
+    TES_CHECK(b.half_u > 0.0, TES_ERR_ARG,
+              "cone3d: voxels reach the source's distance from the rotation axis (%.3f mm)",
+              (double)g->sod);
+    *out = (float)b.half_u;
     return TES_OK;
 }
 

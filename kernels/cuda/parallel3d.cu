@@ -2,10 +2,11 @@
  * (the kernel skeletons and the gathers are in projector.cuh).
  *
  * For parallel beams the footprint's half-widths and weight W are the same
- * for every voxel and view, a voxel's column depends on (x, y) only and its
- * row on z only. So a ray's slices and their row weights are fixed for the
- * whole ray (kept in registers), and the candidate strip has parallel edges:
- * the lines of detector columns c -+ half_u. */
+ * for every voxel of a view (half_u changes with the view's angle), a
+ * voxel's column depends on (x, y) only and its row on z only. So a ray's
+ * slices and their row weights are fixed for the whole ray (kept in
+ * registers), and the candidate strip has parallel edges: the lines of
+ * detector columns c -+ half_u of the ray's view. */
 #include <cuda_runtime.h>
 
 #include "core/check.h"
@@ -28,9 +29,8 @@ struct parallel_ray {
      * points at slice k_first + q (q < kRaySlices), so that each load's
      * address is one 32-bit offset from a base kept in registers. */
     TES_CUDA_HD float column(const float *const (&slice)[kRaySlices], int i, int j) const {
-        const tes_footprint f =
-            tes_voxel_footprint(g, v, tes_voxel_x(g, i), tes_voxel_y(g, j), 0.0f);
-        const float wu = tes_hat((f.col - c) * inv_hu);
+        const float col = tes_column_footprint_of(g, v, tes_voxel_x(g, i), tes_voxel_y(g, j)).col;
+        const float wu = tes_hat((col - c) * inv_hu);
         if (wu == 0.0f)
             return 0.0f;
         const int off = j * (int)g->nx + i;
@@ -107,11 +107,11 @@ struct parallel_model {
     }
 };
 
-/* The column half-width decides the gather for the whole launch. */
-bool two_taps(const tes_kernel_geom *g) {
+/* Rows taller than one pixel (half_v > 1, the same on every view) take the
+ * general span everywhere; else each view's column half-width decides. */
+bool rows_two_taps(const tes_kernel_geom *g) {
     const tes_view_params any = {1.0f, 0.0f, 0.0f, 0.0f};
-    const tes_footprint f = tes_voxel_footprint(g, any, 0.0f, 0.0f, 0.0f);
-    return f.half_u <= 1.0f && f.half_v <= 1.0f;
+    return tes_column_footprint_of(g, any, 0.0f, 0.0f).half_v == 1.0f;
 }
 
 } // namespace
@@ -129,8 +129,8 @@ extern "C" tes_status tes_cuda_parallel3d_adjoint(const tes_kernel_geom *g,
                                                   const tes_view_params *views, const float *sino,
                                                   float *vol) {
     TES_CHECK(g && !g->cone, TES_ERR_INTERNAL, "parallel3d kernel called with another geometry");
-    if (tes_cuda::two_taps(g))
-        TES_CALL((tes_cuda::adjoint<0, tes_cuda::GATHER_TWO_TAPS>(g, views, sino, vol)));
+    if (tes_cuda::rows_two_taps(g))
+        TES_CALL((tes_cuda::adjoint<0, tes_cuda::GATHER_PER_VOXEL>(g, views, sino, vol)));
     else
         TES_CALL((tes_cuda::adjoint<0, tes_cuda::GATHER_SPAN>(g, views, sino, vol)));
     return TES_OK;

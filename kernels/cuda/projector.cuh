@@ -15,12 +15,13 @@
  *   is an interval of the minor axis (strip_sum); the geometry's ray type adds
  *   the slices and evaluates the entries.
  *
- * Entries come from tes_voxel_footprint (kernels/footprint.h), the model the
- * CPU kernels use, so both backends compute the same matrix up to float
- * rounding. The candidate sets are supersets: a voxel whose footprint misses
- * the pixel gets a zero hat weight and adds nothing; a missed voxel would be
- * a bug. Interval ends are widened by kEnumMargin index units, far more than
- * the float rounding of the ends and of the footprint's own coordinates.
+ * Entries come from kernels/footprint.h (a voxel column's in-plane footprint,
+ * then each voxel's row and weight), the model the CPU kernels use, so both
+ * backends compute the same matrix up to float rounding. The candidate sets
+ * are supersets: a voxel whose footprint misses the pixel gets a zero hat
+ * weight and adds nothing; a missed voxel would be a bug. Interval ends are
+ * widened by kEnumMargin index units, far more than the float rounding of
+ * the ends and of the footprint's own coordinates.
  *
  * Indices within a slice (j nx + i) and within a projection (r ncols + c)
  * are 32-bit (check_sizes), which keeps the inner loops' address arithmetic
@@ -222,6 +223,35 @@ TES_CUDA_HD taps2 taps2_of(float p, float inv_half, int n) {
     return t;
 }
 
+/* Footprints wider than one pixel each side but at most this wide take
+ * three taps: the open interval (p - half, p + half) holds at most three
+ * pixels. */
+constexpr float kThreeTapHalf = 1.5f;
+
+/* The three pixels floor(p - half) + 1 + (0, 1, 2) of a footprint of
+ * half-width in (1, kThreeTapHalf]; out-of-range taps as in taps2. */
+typedef struct taps3 {
+    int q[3];
+    float w[3];
+    int any; /* 0: the footprint misses [0, n) */
+} taps3;
+
+TES_CUDA_HD taps3 taps3_of(float p, float half, float inv_half, int n) {
+    taps3 t = {{0, 0, 0}, {0.0f, 0.0f, 0.0f}, 0};
+    const float f = floorf(p - half) + 1.0f;
+    if (!(f >= -2.0f && f <= (float)(n - 1))) /* also refuses NaN */
+        return t;
+    t.any = 1;
+    TES_CUDA_UNROLL
+    for (int k = 0; k < 3; ++k) {
+        const float c = f + (float)k;
+        const bool in = c >= 0.0f && c <= (float)(n - 1);
+        t.w[k] = in ? tes_hat((p - c) * inv_half) : 0.0f;
+        t.q[k] = in ? (int)c : (c < 0.0f ? 0 : n - 1);
+    }
+    return t;
+}
+
 /* Pixels [first, last] of [0, n) that may lie within half of p (a superset of
  * the open interval; the hat weighs the ends 0). Empty when first > last. */
 typedef struct tap_span {
@@ -260,6 +290,16 @@ TES_CUDA_HD float gather2(const float *sino_v, int ncols, const taps2 &tu, const
     return fmaf(tv.w0, fmaf(tu.w0, a, tu.w1 * b), tv.w1 * fmaf(tu.w0, c, tu.w1 * d));
 }
 
+/* Sum over three columns of two rows of hat_v hat_u sino_v[r, c]. */
+TES_CUDA_HD float gather3x2(const float *sino_v, int ncols, const taps3 &tu, const taps2 &tv) {
+    const float *r0 = sino_v + tv.q0 * ncols, *r1 = sino_v + tv.q1 * ncols;
+    const float a = fmaf(tu.w[0], load(r0 + tu.q[0]),
+                         fmaf(tu.w[1], load(r0 + tu.q[1]), tu.w[2] * load(r0 + tu.q[2])));
+    const float b = fmaf(tu.w[0], load(r1 + tu.q[0]),
+                         fmaf(tu.w[1], load(r1 + tu.q[1]), tu.w[2] * load(r1 + tu.q[2])));
+    return fmaf(tv.w0, a, tv.w1 * b);
+}
+
 /* The same over any footprint. */
 TES_CUDA_HD float gather_span(const float *sino_v, int ncols, float col, float inv_hu, tap_span su,
                               float row, float inv_hv, tap_span sv) {
@@ -274,46 +314,61 @@ TES_CUDA_HD float gather_span(const float *sino_v, int ncols, float col, float i
     return sum;
 }
 
-/* How adjoint_view reaches the sinogram: taps decided per voxel and view,
- * or known for the whole launch (parallel3d: the half-widths are constants). */
-enum gather_kind { GATHER_PER_VOXEL = 0, GATHER_TWO_TAPS = 1, GATHER_SPAN = 2 };
+/* How adjoint_view reaches the sinogram: taps decided per voxel and view
+ * (row half-width 1: 2 x 2 taps for column half-width 1, 3 x 2 up to
+ * kThreeTapHalf), or every footprint through the general span. */
+enum gather_kind { GATHER_PER_VOXEL = 0, GATHER_SPAN = 1 };
 
 /* acc[s] += (A^T restricted to one view) sino_v at the voxels (x, y, z[s]),
- * s < nk, of one voxel column. The in-plane part of the footprint does not
- * depend on z: the compiler computes it once for the inlined per-slice
- * footprints, and the column taps are shared. */
+ * s < nk, of one voxel column. The in-plane part of the footprint
+ * (footprint.h's column footprint) does not depend on z: it is computed once
+ * for all the column's slices, and so are the column taps. */
 template <int kGather>
 TES_CUDA_HD void adjoint_view(const tes_kernel_geom *g, tes_view_params v, const float *sino_v,
                               float x, float y, const float (&z)[kSlicesPerThread], int nk,
                               float (&acc)[kSlicesPerThread]) {
     const int ncols = (int)g->ncols, nrows = (int)g->nrows;
-    const tes_footprint f0 = tes_voxel_footprint(g, v, x, y, z[0]);
-    const bool two_taps = kGather == GATHER_TWO_TAPS ||
-                          (kGather == GATHER_PER_VOXEL && f0.half_u <= 1.0f && f0.half_v <= 1.0f);
-    const float inv_hu = 1.0f / f0.half_u, inv_hv = 1.0f / f0.half_v;
-    if (two_taps) {
-        const taps2 tu = taps2_of(f0.col, inv_hu, ncols);
+    const tes_column_footprint cf = tes_column_footprint_of(g, v, x, y);
+    const bool two_rows = kGather == GATHER_PER_VOXEL && cf.half_v == 1.0f;
+    const float inv_hu = 1.0f / cf.half_u, inv_hv = 1.0f / cf.half_v;
+    if (two_rows && cf.half_u == 1.0f) {
+        const taps2 tu = taps2_of(cf.col, inv_hu, ncols);
         if (!tu.any)
             return;
         TES_CUDA_UNROLL
         for (int s = 0; s < kSlicesPerThread; ++s) {
             if (s >= nk)
                 break;
-            const tes_footprint f = tes_voxel_footprint(g, v, x, y, z[s]);
+            const tes_footprint f = tes_footprint_at(g, v, &cf, z[s]);
             const taps2 tv = taps2_of(f.row, inv_hv, nrows);
             if (tv.any)
                 acc[s] = fmaf(f.weight, gather2(sino_v, ncols, tu, tv), acc[s]);
         }
         return;
     }
-    const tap_span su = tap_span_of(f0.col, f0.half_u, ncols);
+    if (two_rows && cf.half_u <= kThreeTapHalf) {
+        const taps3 tu = taps3_of(cf.col, cf.half_u, inv_hu, ncols);
+        if (!tu.any)
+            return;
+        TES_CUDA_UNROLL
+        for (int s = 0; s < kSlicesPerThread; ++s) {
+            if (s >= nk)
+                break;
+            const tes_footprint f = tes_footprint_at(g, v, &cf, z[s]);
+            const taps2 tv = taps2_of(f.row, inv_hv, nrows);
+            if (tv.any)
+                acc[s] = fmaf(f.weight, gather3x2(sino_v, ncols, tu, tv), acc[s]);
+        }
+        return;
+    }
+    const tap_span su = tap_span_of(cf.col, cf.half_u, ncols);
     if (su.first > su.last)
         return;
     TES_CUDA_UNROLL
     for (int s = 0; s < kSlicesPerThread; ++s) {
         if (s >= nk)
             break;
-        const tes_footprint f = tes_voxel_footprint(g, v, x, y, z[s]);
+        const tes_footprint f = tes_footprint_at(g, v, &cf, z[s]);
         const tap_span sv = tap_span_of(f.row, f.half_v, nrows);
         if (sv.first <= sv.last)
             acc[s] = fmaf(f.weight,

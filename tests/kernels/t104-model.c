@@ -1,6 +1,7 @@
 /* t104: the projectors compute the model of kernels/footprint.h, checked
  * against a reference built here in double from the documented formulas.
- * argv: backend, geometry. Narrow and wide footprints, whole and part. */
+ * argv: backend, geometry. Two-tap, three-tap and wide footprints, whole
+ * and part. */
 #include "projector_testing.h"
 
 /* Largest difference allowed, relative to the largest reference value:
@@ -16,6 +17,7 @@ typedef struct model_case {
 
 static const model_case cases[] = {
     {"pixels larger than voxels (two taps)", 1.4, 0.0, 0.0, 0},
+    {"pixels as large as voxels (three taps)", 1.0, 0.4, 0.2, 0},
     {"pixels smaller than voxels (wide), part", 0.45, 1.3, -0.6, 1},
 };
 
@@ -25,16 +27,28 @@ static double hat(double t) {
     return fmax(0.0, 1.0 - fabs(t));
 }
 
+/* The voxel's in-plane width perpendicular to the ray through it, projected
+ * onto the detector (mm): for cone3d the ray from the source runs along
+ * t e_u + L e_d with depth L, magnified by m. */
+static double width_u(const tes_proj_geom *g, const tes_vol_geom *vol, double a, double t,
+                      double depth, double m) {
+    if (g->kind != TES_GEOM_CONE3D)
+        return vol->dx * fabs(cos(a)) + vol->dy * fabs(sin(a));
+    double ray_x = t * cos(a) - depth * sin(a), ray_y = t * sin(a) + depth * cos(a);
+    return m * (vol->dx * fabs(ray_y) + vol->dy * fabs(ray_x)) / depth;
+}
+
 /* The entry A[(view v, row r, col c), voxel centre p] in double. */
 static double entry(const tes_proj_geom *g, const tes_vol_geom *vol, size_t v, double r, double c,
                     const double p[3]) {
     double a = g->angles[v], x = p[0], y = p[1], z = p[2];
     double t = x * cos(a) + y * sin(a), d = -x * sin(a) + y * cos(a);
-    double m = 1.0, sdd = g->sod + g->odd;
+    double m = 1.0, sdd = g->sod + g->odd, depth = g->sod + d;
     if (g->kind == TES_GEOM_CONE3D)
-        m = sdd / (g->sod + d);
+        m = sdd / depth;
     double u = m * t, w = m * z;
-    double su = fmax(g->pixel_u, m * fmax(vol->dx, vol->dy)), sv = fmax(g->pixel_v, m * vol->dz);
+    double su = fmax(g->pixel_u, width_u(g, vol, a, t, depth, m));
+    double sv = fmax(g->pixel_v, m * vol->dz);
     double col = g->center_col + g->shift_u[v] + u / g->pixel_u;
     double row = g->center_row + g->shift_v[v] + w / g->pixel_v;
     double weight = vol->dx * vol->dy * vol->dz / (su * sv);
