@@ -8,6 +8,7 @@
 
 #include <mpi.h>
 
+#include "cli/bench_common.h"
 #include "cli/bench_fbp.h"
 #include "cli/bench_io.h"
 #include "cli/bench_solver.h"
@@ -21,19 +22,11 @@
 
 #define TES_BENCH_DEFAULT_SIZES      "256:256,512:512"
 #define TES_BENCH_DEFAULT_GEOMETRIES "parallel3d,cone3d"
-#define TES_BENCH_VOXEL_MM           1.0
-/* cone3d cases: source at 2N mm, detector N mm behind the axis (N: the
- * volume's size), so the magnification is 1.5 and the volume fills the
- * N x N detector of pixels voxel x magnification. */
-#define TES_BENCH_SOD_PER_VOXEL   2.0
-#define TES_BENCH_ODD_PER_VOXEL   1.0
-#define TES_BENCH_DEFAULT_REPEATS 5
-#define TES_BENCH_DEFAULT_WARMUP  1
-#define TES_BENCH_MAX_REPEATS     1000
-#define TES_GIGA                  1e9
+#define TES_BENCH_DEFAULT_REPEATS    5
+#define TES_BENCH_DEFAULT_WARMUP     1
+#define TES_BENCH_MAX_REPEATS        1000
+#define TES_GIGA                     1e9
 enum {
-    TES_BENCH_MAX_CASES = 16,
-    TES_BENCH_ITEM_BYTES = 64,
     TES_BENCH_DEVICE_BYTES = 256,
     TES_BENCH_CPUINFO_LINE_BYTES = 512,
 };
@@ -62,12 +55,8 @@ static const tes_cli_section bench_sections[] = {
     {NULL, NULL},
 };
 
-typedef struct bench_case {
-    size_t n, views;
-} bench_case;
-
 typedef struct bench_plan {
-    bench_case cases[TES_BENCH_MAX_CASES];
+    tes_bench_case cases[TES_BENCH_MAX_CASES];
     int ncases;
     tes_geom_kind kinds[TES_BENCH_MAX_CASES];
     int nkinds;
@@ -75,55 +64,6 @@ typedef struct bench_plan {
     tes_backend backend;
     char device[TES_BENCH_DEVICE_BYTES];
 } bench_plan;
-
-/* Split text at commas into items; returns their number or -1. */
-static int split_list(const char *text, char items[][TES_BENCH_ITEM_BYTES]) {
-    int n = 0;
-    for (const char *p = text;; ++n) {
-        size_t len = strcspn(p, ",");
-        if (n >= TES_BENCH_MAX_CASES || len == 0 || len >= TES_BENCH_ITEM_BYTES)
-            return -1;
-        memcpy(items[n], p, len);
-        items[n][len] = '\0';
-        if (p[len] == '\0')
-            return n + 1;
-        p += len + 1;
-    }
-}
-
-static tes_status parse_sizes(const char *text, bench_plan *plan) {
-    char items[TES_BENCH_MAX_CASES][TES_BENCH_ITEM_BYTES];
-    int n = split_list(text, items);
-    TES_CHECK(n > 0, TES_ERR_ARG,
-              "--sizes: expected N:V[,N:V...] (at most %d cases, e.g. 256:256), got '%s'",
-              TES_BENCH_MAX_CASES, text);
-    for (int i = 0; i < n; ++i) {
-        char *colon = strchr(items[i], ':');
-        int ok = colon != NULL;
-        if (ok) {
-            *colon = '\0';
-            ok = tes_cli_parse_count("--sizes", items[i], &plan->cases[i].n) == TES_OK &&
-                 tes_cli_parse_count("--sizes", colon + 1, &plan->cases[i].views) == TES_OK;
-        }
-        TES_CHECK(ok, TES_ERR_ARG,
-                  "--sizes: expected N:V[,N:V...] with positive integers (e.g. 256:256), got "
-                  "'%s'",
-                  text);
-    }
-    plan->ncases = n;
-    return TES_OK;
-}
-
-static tes_status parse_geometries(const char *text, bench_plan *plan) {
-    char items[TES_BENCH_MAX_CASES][TES_BENCH_ITEM_BYTES];
-    int n = split_list(text, items);
-    TES_CHECK(n > 0, TES_ERR_ARG,
-              "--geometry: expected a comma-separated list of parallel3d, cone3d, got '%s'", text);
-    for (int i = 0; i < n; ++i)
-        TES_CALL(tes_geom_kind_parse(items[i], "--geometry", &plan->kinds[i]));
-    plan->nkinds = n;
-    return TES_OK;
-}
 
 /* "cpu: <model> (N threads)" or the GPU's description. */
 static void describe_device(tes_backend backend, char *buf, size_t len) {
@@ -155,8 +95,10 @@ static tes_status read_plan(const tes_cli_args *args, MPI_Comm comm, bench_plan 
     TES_CHECK(nranks == 1, TES_ERR_ARG,
               "bench projector times one rank; run it without mpiexec (got %d ranks)", nranks);
     const char *sizes = tes_cli_get(args, "--sizes"), *kinds = tes_cli_get(args, "--geometry");
-    TES_CALL(parse_sizes(sizes ? sizes : TES_BENCH_DEFAULT_SIZES, plan));
-    TES_CALL(parse_geometries(kinds ? kinds : TES_BENCH_DEFAULT_GEOMETRIES, plan));
+    TES_CALL(
+        tes_bench_parse_sizes(sizes ? sizes : TES_BENCH_DEFAULT_SIZES, plan->cases, &plan->ncases));
+    TES_CALL(tes_bench_parse_geometries(kinds ? kinds : TES_BENCH_DEFAULT_GEOMETRIES, plan->kinds,
+                                        &plan->nkinds));
     TES_CALL(tes_cli_count_range(args, "--repeats", TES_BENCH_DEFAULT_REPEATS, 1,
                                  TES_BENCH_MAX_REPEATS, &plan->repeats));
     TES_CALL(tes_cli_count_range(args, "--warmup", TES_BENCH_DEFAULT_WARMUP, 0,
@@ -166,25 +108,7 @@ static tes_status read_plan(const tes_cli_args *args, MPI_Comm comm, bench_plan 
     return TES_OK;
 }
 
-static tes_status make_geometry(tes_geom_kind kind, const bench_case *c, tes_vol_geom *vol,
-                                tes_proj_geom **proj) {
-    *vol = tes_vol_geom_cube(c->n, TES_BENCH_VOXEL_MM);
-    TES_CALL(tes_proj_geom_create(proj, kind, c->views, c->n, c->n));
-    if (kind == TES_GEOM_CONE3D) {
-        tes_proj_geom *g = *proj;
-        g->sod = TES_BENCH_SOD_PER_VOXEL * (double)c->n * TES_BENCH_VOXEL_MM;
-        g->odd = TES_BENCH_ODD_PER_VOXEL * (double)c->n * TES_BENCH_VOXEL_MM;
-        g->pixel_u = g->pixel_v = TES_BENCH_VOXEL_MM * (g->sod + g->odd) / g->sod;
-    }
-    return TES_OK;
-}
-
-static int compare_doubles(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Run op warmup + repeats times; times[] receives the timed runs, sorted. */
+/* Run op warmup + repeats times; times[] receives the timed runs. */
 static tes_status time_op(const bench_plan *plan, const tes_projector *p, int adjoint,
                           tes_array *vol, tes_array *sino, double *times) {
     for (size_t i = 0; i < plan->warmup + plan->repeats; ++i) {
@@ -198,14 +122,14 @@ static tes_status time_op(const bench_plan *plan, const tes_projector *p, int ad
         if (i >= plan->warmup)
             times[i - plan->warmup] = tes_time_now() - t0;
     }
-    qsort(times, plan->repeats, sizeof *times, compare_doubles);
     return TES_OK;
 }
 
-static tes_status print_result(const bench_plan *plan, tes_geom_kind kind, const bench_case *c,
-                               int adjoint, const double *times) {
+/* Sorts times (times[0] is then the fastest run). */
+static tes_status print_result(const bench_plan *plan, tes_geom_kind kind, const tes_bench_case *c,
+                               int adjoint, double *times) {
     size_t r = plan->repeats;
-    double median = r % 2 ? times[r / 2] : 0.5 * (times[r / 2 - 1] + times[r / 2]);
+    double median = tes_bench_median(times, r);
     double updates = (double)c->n * (double)c->n * (double)c->n * (double)c->views;
     double gups = updates / median / TES_GIGA;
     json_int_t n = (json_int_t)c->n;
@@ -230,7 +154,8 @@ static tes_status print_result(const bench_plan *plan, tes_geom_kind kind, const
 }
 
 /* Both operations of one (geometry, size) case. */
-static tes_status bench_case_run(const bench_plan *plan, tes_geom_kind kind, const bench_case *c) {
+static tes_status bench_case_run(const bench_plan *plan, tes_geom_kind kind,
+                                 const tes_bench_case *c) {
     tes_vol_geom vol;
     tes_proj_geom *proj = NULL;
     tes_projector *p = NULL;
@@ -238,7 +163,7 @@ static tes_status bench_case_run(const bench_plan *plan, tes_geom_kind kind, con
     double *times = malloc(plan->repeats * sizeof *times);
     tes_status st = TES_OK;
     TES_CHECK(times, TES_ERR_ALLOC, "cannot allocate %zu timings", plan->repeats);
-    TES_CALL_GOTO(st, make_geometry(kind, c, &vol, &proj), done);
+    TES_CALL_GOTO(st, tes_bench_geometry(kind, c->n, c->n, c->views, &vol, &proj), done);
     TES_CALL_GOTO(st, tes_projector_create(&p, &vol, proj, NULL, plan->backend), done);
     size_t vshape[3], sshape[3];
     tes_projector_vol_shape(p, vshape);

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/bench_common.h"
 #include "cli/command.h"
 #include "cli/recon.h"
 #include "core/agree.h"
@@ -34,10 +35,6 @@
 #define TES_BENCH_FBP_DEFAULT_FBP   "2048:1500:4"
 #define TES_BENCH_FBP_DEFAULT_FDK   "512:512"
 #define TES_BENCH_FBP_DEFAULT_CASES "fbp,fdk"
-#define TES_BENCH_FBP_VOXEL_MM      1.0
-/* fdk: source at 2N mm, detector N mm behind the axis (as bench projector). */
-#define TES_BENCH_FBP_SOD_PER_VOXEL 2.0
-#define TES_BENCH_FBP_ODD_PER_VOXEL 1.0
 #define TES_GIGA                    1e9
 enum {
     TES_BENCH_FBP_CPU_REPEATS = 1,
@@ -157,40 +154,6 @@ static tes_status read_plan(const tes_cli_args *args, MPI_Comm comm, fbp_plan *p
     return TES_OK;
 }
 
-static tes_status make_geometry(const fbp_case *c, tes_vol_geom *vol, tes_proj_geom **proj) {
-    if (!c->cone) {
-        tes_vol_geom v = {c->slices,
-                          c->n,
-                          c->n,
-                          TES_BENCH_FBP_VOXEL_MM,
-                          TES_BENCH_FBP_VOXEL_MM,
-                          TES_BENCH_FBP_VOXEL_MM,
-                          0.0,
-                          0.0,
-                          0.0};
-        *vol = v;
-        TES_CALL(tes_proj_geom_create(proj, TES_GEOM_PARALLEL3D, c->views, c->slices, c->n));
-        return TES_OK;
-    }
-    *vol = tes_vol_geom_cube(c->n, TES_BENCH_FBP_VOXEL_MM);
-    TES_CALL(tes_proj_geom_create(proj, TES_GEOM_CONE3D, c->views, c->n, c->n));
-    tes_proj_geom *g = *proj;
-    g->sod = TES_BENCH_FBP_SOD_PER_VOXEL * (double)c->n * TES_BENCH_FBP_VOXEL_MM;
-    g->odd = TES_BENCH_FBP_ODD_PER_VOXEL * (double)c->n * TES_BENCH_FBP_VOXEL_MM;
-    g->pixel_u = g->pixel_v = TES_BENCH_FBP_VOXEL_MM * (g->sod + g->odd) / g->sod;
-    return TES_OK;
-}
-
-static int compare_doubles(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median_of(double *v, size_t n) {
-    qsort(v, n, sizeof *v, compare_doubles);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 /* The runs' times: whole, filter, backprojection (slowest rank each). */
 typedef struct fbp_times {
     double *seconds, *filter, *backproject;
@@ -219,11 +182,9 @@ static tes_status time_runs(const fbp_plan *plan, tes_problem *pb, const tes_arr
 static tes_status print_case(const fbp_plan *plan, const fbp_case *c, const tes_grid *grid,
                              fbp_times *t) {
     size_t r = plan->repeats;
-    double min = t->seconds[0];
-    for (size_t i = 1; i < r; ++i)
-        min = t->seconds[i] < min ? t->seconds[i] : min;
-    double median = median_of(t->seconds, r);
-    double filter = median_of(t->filter, r), backproject = median_of(t->backproject, r);
+    double median = tes_bench_median(t->seconds, r), min = t->seconds[0];
+    double filter = tes_bench_median(t->filter, r);
+    double backproject = tes_bench_median(t->backproject, r);
     double updates = (double)c->n * (double)c->n * (double)c->slices * (double)c->views;
     size_t rows = c->cone ? c->n : c->slices;
     json_t *o = json_pack(
@@ -263,7 +224,8 @@ static tes_status run_case(const fbp_plan *plan, MPI_Comm comm, const fbp_case *
     TES_CHECK(buf, TES_ERR_ALLOC, "cannot allocate %zu timings", plan->repeats);
     fbp_times t = {buf, buf + plan->repeats, buf + 2 * plan->repeats};
     tes_status st = TES_OK;
-    TES_CALL_GOTO(st, make_geometry(c, &vol, &proj), done);
+    tes_geom_kind kind = c->cone ? TES_GEOM_CONE3D : TES_GEOM_PARALLEL3D;
+    TES_CALL_GOTO(st, tes_bench_geometry(kind, c->n, c->slices, c->views, &vol, &proj), done);
     TES_CALL_GOTO(st, tes_grid_create(&grid, comm, &vol, proj, &plan->req), done);
     tes_operator_options oo = {plan->backend, 0, 0, 0};
     TES_CALL_GOTO(st, tes_problem_create(&pb, grid, &vol, proj, &oo), done);

@@ -30,6 +30,7 @@
 #include <hdf5.h>
 #include <mpi.h>
 
+#include "cli/bench_common.h"
 #include "cli/bench_io.h"
 #include "core/agree.h"
 #include "core/array.h"
@@ -375,19 +376,9 @@ static tes_status time_write(const io_plan *plan, MPI_Comm comm, const tes_array
     return TES_OK;
 }
 
-static int compare_doubles(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *times, size_t n) {
-    qsort(times, n, sizeof *times, compare_doubles);
-    return n % 2 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
-}
-
 static tes_status print_result(const io_plan *plan, const char *op, double bytes, double *times,
                                const char *cache) {
-    double med = median(times, plan->repeats), gbps = bytes / med / TES_BENCH_IO_GIGA;
+    double med = tes_bench_median(times, plan->repeats), gbps = bytes / med / TES_BENCH_IO_GIGA;
     if (plan->rank != 0)
         return TES_OK;
     json_t *o = json_pack("{s:s, s:s, s:i, s:I, s:f, s:f, s:s, s:s}", "bench", "io", "op", op,

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/bench_common.h"
 #include "cli/command.h"
 #include "cli/recon.h"
 #include "core/agree.h"
@@ -30,17 +31,11 @@
 
 #define TES_BENCH_SIRT_DEFAULT_SIZES    "256:256"
 #define TES_BENCH_SIRT_DEFAULT_GEOMETRY "parallel3d"
-#define TES_BENCH_VOXEL_MM              1.0
-/* cone3d: source at 2N mm, detector N mm behind the axis (as bench projector). */
-#define TES_BENCH_SOD_PER_VOXEL 2.0
-#define TES_BENCH_ODD_PER_VOXEL 1.0
-#define TES_PERCENT             100.0
+#define TES_PERCENT                     100.0
 enum {
     TES_BENCH_SIRT_DEFAULT_REPEATS = 5,
     TES_BENCH_SIRT_DEFAULT_WARMUP = 1,
     TES_BENCH_SIRT_MAX_ITERATIONS = 1000,
-    TES_BENCH_SIRT_MAX_CASES = 16,
-    TES_BENCH_SIRT_ITEM_BYTES = 64,
     TES_BENCH_SIRT_TEXT_BYTES = 256,
 };
 
@@ -51,14 +46,10 @@ const tes_cli_option tes_cli_bench_sirt_options[] = {
     {NULL, NULL, NULL, NULL},
 };
 
-typedef struct sirt_case {
-    size_t n, views;
-} sirt_case;
-
 typedef struct sirt_plan {
-    sirt_case cases[TES_BENCH_SIRT_MAX_CASES];
+    tes_bench_case cases[TES_BENCH_MAX_CASES];
     int ncases;
-    tes_geom_kind kinds[TES_BENCH_SIRT_MAX_CASES];
+    tes_geom_kind kinds[TES_BENCH_MAX_CASES];
     int nkinds;
     size_t repeats, warmup;
     int weak;
@@ -67,48 +58,6 @@ typedef struct sirt_plan {
     int nranks, ranks_per_node, cores;
     char device[TES_BENCH_SIRT_TEXT_BYTES];
 } sirt_plan;
-
-/* Split text at commas; returns the number of items or -1. */
-static int split_items(const char *text, char items[][TES_BENCH_SIRT_ITEM_BYTES]) {
-    int n = 0;
-    for (const char *p = text;; ++n) {
-        size_t len = strcspn(p, ",");
-        if (n >= TES_BENCH_SIRT_MAX_CASES || len == 0 || len >= TES_BENCH_SIRT_ITEM_BYTES)
-            return -1;
-        memcpy(items[n], p, len);
-        items[n][len] = '\0';
-        if (p[len] == '\0')
-            return n + 1;
-        p += len + 1;
-    }
-}
-
-static tes_status parse_cases(const char *text, sirt_plan *plan) {
-    char items[TES_BENCH_SIRT_MAX_CASES][TES_BENCH_SIRT_ITEM_BYTES];
-    int n = split_items(text, items);
-    TES_CHECK(n > 0, TES_ERR_ARG, "--sizes: expected N:V[,N:V...] (at most %d cases), got '%s'",
-              TES_BENCH_SIRT_MAX_CASES, text);
-    for (int i = 0; i < n; ++i) {
-        char *colon = strchr(items[i], ':');
-        TES_CHECK(colon, TES_ERR_ARG, "--sizes: expected N:V (e.g. 256:256), got '%s'", items[i]);
-        *colon = '\0';
-        TES_CALL(tes_cli_parse_count("--sizes", items[i], &plan->cases[i].n));
-        TES_CALL(tes_cli_parse_count("--sizes", colon + 1, &plan->cases[i].views));
-    }
-    plan->ncases = n;
-    return TES_OK;
-}
-
-static tes_status parse_kinds(const char *text, sirt_plan *plan) {
-    char items[TES_BENCH_SIRT_MAX_CASES][TES_BENCH_SIRT_ITEM_BYTES];
-    int n = split_items(text, items);
-    TES_CHECK(n > 0, TES_ERR_ARG,
-              "--geometry: expected a comma-separated list of parallel3d, cone3d, got '%s'", text);
-    for (int i = 0; i < n; ++i)
-        TES_CALL(tes_geom_kind_parse(items[i], "--geometry", &plan->kinds[i]));
-    plan->nkinds = n;
-    return TES_OK;
-}
 
 /* Ranks on this node and cores, to flag oversubscription. */
 static tes_status describe_machine(MPI_Comm comm, sirt_plan *plan) {
@@ -126,8 +75,10 @@ static tes_status describe_machine(MPI_Comm comm, sirt_plan *plan) {
 
 static tes_status read_plan(const tes_cli_args *args, MPI_Comm comm, sirt_plan *plan) {
     const char *sizes = tes_cli_get(args, "--sizes"), *kinds = tes_cli_get(args, "--geometry");
-    TES_CALL(parse_cases(sizes ? sizes : TES_BENCH_SIRT_DEFAULT_SIZES, plan));
-    TES_CALL(parse_kinds(kinds ? kinds : TES_BENCH_SIRT_DEFAULT_GEOMETRY, plan));
+    TES_CALL(tes_bench_parse_sizes(sizes ? sizes : TES_BENCH_SIRT_DEFAULT_SIZES, plan->cases,
+                                   &plan->ncases));
+    TES_CALL(tes_bench_parse_geometries(kinds ? kinds : TES_BENCH_SIRT_DEFAULT_GEOMETRY,
+                                        plan->kinds, &plan->nkinds));
     TES_CALL(tes_cli_count_range(args, "--repeats", TES_BENCH_SIRT_DEFAULT_REPEATS, 1,
                                  TES_BENCH_SIRT_MAX_ITERATIONS, &plan->repeats));
     TES_CALL(tes_cli_count_range(args, "--warmup", TES_BENCH_SIRT_DEFAULT_WARMUP, 0,
@@ -145,21 +96,6 @@ static tes_status read_plan(const tes_cli_args *args, MPI_Comm comm, sirt_plan *
     return TES_OK;
 }
 
-static tes_status make_geometry(const sirt_plan *plan, tes_geom_kind kind, const sirt_case *c,
-                                tes_vol_geom *vol, tes_proj_geom **proj) {
-    *vol = tes_vol_geom_cube(c->n, TES_BENCH_VOXEL_MM);
-    if (plan->weak)
-        vol->nz = c->n * (size_t)plan->nranks;
-    TES_CALL(tes_proj_geom_create(proj, kind, c->views, vol->nz, c->n));
-    if (kind == TES_GEOM_CONE3D) {
-        tes_proj_geom *g = *proj;
-        g->sod = TES_BENCH_SOD_PER_VOXEL * (double)c->n * TES_BENCH_VOXEL_MM;
-        g->odd = TES_BENCH_ODD_PER_VOXEL * (double)c->n * TES_BENCH_VOXEL_MM;
-        g->pixel_u = g->pixel_v = TES_BENCH_VOXEL_MM * (g->sod + g->odd) / g->sod;
-    }
-    return TES_OK;
-}
-
 /* The reports of the timed iterations. */
 typedef struct sirt_timings {
     size_t warmup, n;
@@ -173,17 +109,12 @@ static tes_status collect(const tes_solver_report *rep, const tes_array *x, int 
     return TES_OK;
 }
 
-static int compare_doubles(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Median of one field of the reports (offset of a double in the struct). */
+/* Median of one field of the reports (offset of a double in the struct);
+ * values (room for t->n) is left holding the field sorted. */
 static double median_of(const sirt_timings *t, size_t offset, double *values) {
     for (size_t i = 0; i < t->n; ++i)
         values[i] = *(const double *)((const char *)&t->reports[i] + offset);
-    qsort(values, t->n, sizeof *values, compare_doubles);
-    return t->n % 2 ? values[t->n / 2] : 0.5 * (values[t->n / 2 - 1] + values[t->n / 2]);
+    return tes_bench_median(values, t->n);
 }
 
 #define TES_MEDIAN(t, field, values) median_of((t), offsetof(tes_solver_report, field), (values))
@@ -238,7 +169,7 @@ static tes_status print_case(const sirt_plan *plan, const tes_grid *grid, tes_ge
 
 /* One case: grid, problem, data, timed SIRT. */
 static tes_status run_case(MPI_Comm comm, const sirt_plan *plan, tes_geom_kind kind,
-                           const sirt_case *c) {
+                           const tes_bench_case *c) {
     tes_vol_geom vol;
     tes_proj_geom *proj = NULL;
     tes_grid *grid = NULL;
@@ -248,7 +179,8 @@ static tes_status run_case(MPI_Comm comm, const sirt_plan *plan, tes_geom_kind k
     tes_status st = TES_OK;
     TES_CHECK_GOTO(st, t.reports, TES_ERR_ALLOC, done, "cannot allocate %zu reports",
                    plan->repeats);
-    TES_CALL_GOTO(st, make_geometry(plan, kind, c, &vol, &proj), done);
+    size_t nz = plan->weak ? c->n * (size_t)plan->nranks : c->n;
+    TES_CALL_GOTO(st, tes_bench_geometry(kind, c->n, nz, c->views, &vol, &proj), done);
     TES_CALL_GOTO(st, tes_grid_create(&grid, comm, &vol, proj, &plan->req), done);
     tes_operator_options oo = {plan->backend, 0, 0, 0};
     TES_CALL_GOTO(st, tes_problem_create(&pb, grid, &vol, proj, &oo), done);
