@@ -29,9 +29,11 @@ CORES=$(nproc)
 THREADS=$((CORES / RANKS))
 [ "$THREADS" -ge 1 ] || THREADS=1
 
-# Open MPI refuses to run as root, or more ranks than cores, unless told.
+# Open MPI refuses to run as root, or more ranks than cores, unless told;
+# and it binds each of two or fewer ranks to a single core, where its
+# THREADS threads would take turns: leave the ranks unbound.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-export OMPI_MCA_rmaps_base_oversubscribe=1
+export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_hwloc_base_binding_policy=none
 
 if [ -f "$DATA" ]; then
     cat >"$OUT/tooth.ini" <<INI

@@ -134,7 +134,8 @@ static tes_status print_case(const sirt_plan *plan, const tes_grid *grid, tes_ge
     double hidden = reduce_total > 0.0 ? fmax(0.0, 1.0 - reduce / reduce_total) : 0.0;
     int threads = tes_backend_threads();
     int oversubscribed =
-        plan->backend == TES_BACKEND_CPU && plan->ranks_per_node * threads > plan->cores;
+        plan->backend == TES_BACKEND_CPU &&
+        (plan->ranks_per_node * threads > plan->cores || threads > tes_backend_cpus());
     json_t *o = json_pack(
         "{s:s, s:s, s:s, s:i, s:[i,i], s:[I,I,I], s:I, s:[I,I], s:i, s:i, s:b, s:I, s:I, s:f, "
         "s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:s}",

@@ -5,6 +5,8 @@
 #endif
 
 #include "cli/options.h"
+#include "core/backend.h"
+#include "core/log.h"
 
 /* The largest --threads accepted: far above any node, below int overflow. */
 #define TES_CLI_MAX_THREADS 4096
@@ -49,6 +51,14 @@ tes_status tes_cli_setup_threads(const tes_cli_args *args) {
         omp_set_num_threads((int)threads);
 #endif
     }
+    /* Threads beyond the CPUs a rank is bound to take turns on them. */
+    const int want = tes_backend_threads(), cpus = tes_backend_cpus();
+    if (want > cpus)
+        tes_log(TES_LOG_WARN,
+                "%d OpenMP threads per rank, but the rank may run on %d CPU(s) only (the MPI "
+                "launcher bound it there), so the threads share them: start with mpiexec "
+                "--bind-to none or --map-by slot:PE=%d, or ask for --threads %d",
+                want, cpus, want, cpus);
     return TES_OK;
 }
 

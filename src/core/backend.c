@@ -1,6 +1,8 @@
 #include "core/backend.h"
 
+#include <sched.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -35,10 +37,17 @@ tes_status tes_backend_parse(const char *text, const char *option, tes_backend *
     } else if (!strcmp(text, "auto")) {
         *out = tes_backend_usable(TES_BACKEND_CUDA) ? TES_BACKEND_CUDA : TES_BACKEND_CPU;
     } else {
-        TES_FAIL(TES_ERR_ARG, "%s: unknown backend '%s' (accepted: cpu, cuda, auto)", option,
-                 text);
+        TES_FAIL(TES_ERR_ARG, "%s: unknown backend '%s' (accepted: cpu, cuda, auto)", option, text);
     }
     return TES_OK;
+}
+
+int tes_backend_cpus(void) {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set);
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    return online > 0 ? (int)online : 1;
 }
 
 int tes_backend_threads(void) {

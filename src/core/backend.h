@@ -29,6 +29,12 @@ tes_location tes_backend_location(tes_backend b);
 /* Number of host threads OpenMP will use. */
 int tes_backend_threads(void);
 
+/* Number of CPUs this process may run on: its affinity mask, which MPI
+ * launchers narrow when they bind ranks (Open MPI binds each rank to one
+ * core when it starts two ranks or fewer); the online CPUs when the mask
+ * cannot be read. */
+int tes_backend_cpus(void);
+
 #ifdef __cplusplus
 }
 #endif
