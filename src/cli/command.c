@@ -23,7 +23,8 @@ const tes_cli_option tes_cli_output_options[] = {
 #define TES_CLI_THREADS_OPTION                                                                     \
     {                                                                                              \
         "--threads", NULL, "N",                                                                    \
-            "OpenMP threads per rank (default: OMP_NUM_THREADS, else every core)"                  \
+            "OpenMP threads per rank (default: OMP_NUM_THREADS, else every CPU the rank may run "  \
+            "on)"                                                                                  \
     }
 
 const tes_cli_option tes_cli_run_options[] = {
