@@ -5,36 +5,18 @@
 #include <stdlib.h>
 
 #include "io/outfile.h"
-#include "io/png.h"
-#include "io/raster.h"
+#include "io/plot.h"
 
 /* Layout, pixels. */
 enum {
-    PLOT_WIDTH = 800,
-    PLOT_HEIGHT = 520,
-    MARGIN_LEFT = 104,
-    MARGIN_RIGHT = 32,
-    MARGIN_TOP = 48,
-    MARGIN_BOTTOM = 72,
-    TEXT_SCALE = 2,
-    TICK_MAJOR = 8,
     TICK_MINOR = 4,
-    TICK_GAP = 6, /* between a tick and its label */
-    LINE_THICKNESS = 3,
     MARKER_HALF = 2,
     MARKERS_UP_TO = 60, /* iterations that still get a marker each */
     X_TICKS_WANTED = 8,
     DECADES_WITH_MINOR = 6,
     DECADE_LABELS_MAX = 10,
     PLAIN_EXPONENT_MAX = 3, /* 10^-3 .. 10^3 written as plain numbers */
-    LABEL_BYTES = 32,
-    RGB_CHANNELS = 3,
 };
-
-static const tes_rgb WHITE = {255, 255, 255};
-static const tes_rgb BLACK = {0, 0, 0};
-static const tes_rgb GRID = {225, 225, 225};
-static const tes_rgb CURVE = {31, 119, 180};
 
 typedef struct frame {
     int left, right, top, bottom; /* plot area, pixels */
@@ -62,16 +44,17 @@ static double nice_step(double range, int wanted) {
 
 static void draw_x_axis(tes_raster *r, const frame *f) {
     double step = nice_step(f->xmax, X_TICKS_WANTED);
-    char label[LABEL_BYTES];
+    char label[TES_PLOT_LABEL_BYTES];
     for (double t = 0.0; t <= f->xmax + 0.5 * step; t += step) {
         if (t > f->xmax)
             break;
         int x = to_x(f, t);
-        tes_raster_line(r, x, f->top, x, f->bottom, 1, GRID);
-        tes_raster_line(r, x, f->bottom, x, f->bottom + TICK_MAJOR, 1, BLACK);
+        tes_raster_line(r, x, f->top, x, f->bottom, 1, TES_PLOT_GRID);
+        tes_raster_line(r, x, f->bottom, x, f->bottom + TES_PLOT_TICK_MAJOR, 1, TES_PLOT_INK);
         snprintf(label, sizeof label, "%.0f", t);
-        tes_raster_text(r, x - tes_raster_text_width(label, TEXT_SCALE) / 2,
-                        f->bottom + TICK_MAJOR + TICK_GAP, label, TEXT_SCALE, 0, BLACK);
+        tes_raster_text(r, x - tes_raster_text_width(label, TES_PLOT_TEXT_SCALE) / 2,
+                        f->bottom + TES_PLOT_TICK_MAJOR + TES_PLOT_TICK_GAP, label,
+                        TES_PLOT_TEXT_SCALE, 0, TES_PLOT_INK);
     }
 }
 
@@ -85,20 +68,22 @@ static void decade_label(char *label, size_t len, int k) {
 static void draw_y_axis(tes_raster *r, const frame *f) {
     int decades = f->dhi - f->dlo;
     int every = (decades + DECADE_LABELS_MAX - 1) / DECADE_LABELS_MAX;
-    char label[LABEL_BYTES];
+    char label[TES_PLOT_LABEL_BYTES];
     for (int k = f->dlo; k <= f->dhi; ++k) {
         int y = to_y(f, pow(10.0, k));
-        tes_raster_line(r, f->left, y, f->right, y, 1, GRID);
-        tes_raster_line(r, f->left - TICK_MAJOR, y, f->left, y, 1, BLACK);
+        tes_raster_line(r, f->left, y, f->right, y, 1, TES_PLOT_GRID);
+        tes_raster_line(r, f->left - TES_PLOT_TICK_MAJOR, y, f->left, y, 1, TES_PLOT_INK);
         if ((k - f->dlo) % every == 0) {
             decade_label(label, sizeof label, k);
-            tes_raster_text(
-                r, f->left - TICK_MAJOR - TICK_GAP - tes_raster_text_width(label, TEXT_SCALE),
-                y - TES_FONT_HEIGHT * TEXT_SCALE / 2, label, TEXT_SCALE, 0, BLACK);
+            tes_raster_text(r,
+                            f->left - TES_PLOT_TICK_MAJOR - TES_PLOT_TICK_GAP -
+                                tes_raster_text_width(label, TES_PLOT_TEXT_SCALE),
+                            y - TES_FONT_HEIGHT * TES_PLOT_TEXT_SCALE / 2, label,
+                            TES_PLOT_TEXT_SCALE, 0, TES_PLOT_INK);
         }
         for (int m = 2; decades <= DECADES_WITH_MINOR && k < f->dhi && m <= 9; ++m) {
             int ym = to_y(f, m * pow(10.0, k));
-            tes_raster_line(r, f->left - TICK_MINOR, ym, f->left, ym, 1, BLACK);
+            tes_raster_line(r, f->left - TICK_MINOR, ym, f->left, ym, 1, TES_PLOT_INK);
         }
     }
 }
@@ -112,9 +97,9 @@ static void draw_curve(tes_raster *r, const frame *f, const double *v, size_t n)
         }
         int x = to_x(f, (double)(i + 1)), y = to_y(f, v[i]);
         if (have_prev)
-            tes_raster_line(r, px, py, x, y, LINE_THICKNESS, CURVE);
+            tes_raster_line(r, px, py, x, y, TES_PLOT_LINE_THICKNESS, TES_PLOT_CURVE);
         if (n <= MARKERS_UP_TO)
-            tes_raster_dot(r, x, y, MARKER_HALF, CURVE);
+            tes_raster_dot(r, x, y, MARKER_HALF, TES_PLOT_CURVE);
         have_prev = 1;
         px = x;
         py = y;
@@ -125,19 +110,22 @@ static void draw_labels(tes_raster *r, const frame *f, const tes_convergence_plo
                         int empty) {
     const char *title = opt && opt->title ? opt->title : "convergence";
     const char *ylabel = opt && opt->ylabel ? opt->ylabel : "residual";
-    const int text_h = TES_FONT_HEIGHT * TEXT_SCALE;
-    tes_raster_text(r, (f->left + f->right - tes_raster_text_width(title, TEXT_SCALE)) / 2,
-                    (MARGIN_TOP - text_h) / 2, title, TEXT_SCALE, 0, BLACK);
+    const int text_h = TES_FONT_HEIGHT * TES_PLOT_TEXT_SCALE;
+    tes_raster_text(r, (f->left + f->right - tes_raster_text_width(title, TES_PLOT_TEXT_SCALE)) / 2,
+                    (TES_PLOT_MARGIN_TOP - text_h) / 2, title, TES_PLOT_TEXT_SCALE, 0,
+                    TES_PLOT_INK);
     const char *xlabel = "iteration";
-    tes_raster_text(r, (f->left + f->right - tes_raster_text_width(xlabel, TEXT_SCALE)) / 2,
-                    PLOT_HEIGHT - text_h - TICK_GAP, xlabel, TEXT_SCALE, 0, BLACK);
-    tes_raster_text(r, TICK_GAP,
-                    (f->top + f->bottom + tes_raster_text_width(ylabel, TEXT_SCALE)) / 2, ylabel,
-                    TEXT_SCALE, 1, BLACK);
+    tes_raster_text(
+        r, (f->left + f->right - tes_raster_text_width(xlabel, TES_PLOT_TEXT_SCALE)) / 2,
+        TES_PLOT_HEIGHT - text_h - TES_PLOT_TICK_GAP, xlabel, TES_PLOT_TEXT_SCALE, 0, TES_PLOT_INK);
+    tes_raster_text(r, TES_PLOT_TICK_GAP,
+                    (f->top + f->bottom + tes_raster_text_width(ylabel, TES_PLOT_TEXT_SCALE)) / 2,
+                    ylabel, TES_PLOT_TEXT_SCALE, 1, TES_PLOT_INK);
     if (empty) {
         const char *note = "no positive residuals";
-        tes_raster_text(r, (f->left + f->right - tes_raster_text_width(note, TEXT_SCALE)) / 2,
-                        (f->top + f->bottom) / 2, note, TEXT_SCALE, 0, BLACK);
+        tes_raster_text(r,
+                        (f->left + f->right - tes_raster_text_width(note, TES_PLOT_TEXT_SCALE)) / 2,
+                        (f->top + f->bottom) / 2, note, TES_PLOT_TEXT_SCALE, 0, TES_PLOT_INK);
     }
 }
 
@@ -149,10 +137,10 @@ static int fit_frame(frame *f, const double *v, size_t n) {
             lo = v[i] < lo ? v[i] : lo;
             hi = v[i] > hi ? v[i] : hi;
         }
-    f->left = MARGIN_LEFT;
-    f->right = PLOT_WIDTH - MARGIN_RIGHT;
-    f->top = MARGIN_TOP;
-    f->bottom = PLOT_HEIGHT - MARGIN_BOTTOM;
+    f->left = TES_PLOT_MARGIN_LEFT;
+    f->right = TES_PLOT_WIDTH - TES_PLOT_MARGIN_RIGHT;
+    f->top = TES_PLOT_MARGIN_TOP;
+    f->bottom = TES_PLOT_HEIGHT - TES_PLOT_MARGIN_BOTTOM;
     f->xmax = n > 1 ? (double)n : 1.0;
     f->dlo = 0;
     f->dhi = 1;
@@ -174,15 +162,11 @@ tes_status tes_convergence_plot_write(const char *path, const double *residual, 
     frame f;
     int any = fit_frame(&f, residual, n);
     tes_raster r;
-    TES_CALL(tes_raster_create(&r, PLOT_WIDTH, PLOT_HEIGHT, WHITE));
+    TES_CALL(tes_plot_canvas(&r));
     draw_x_axis(&r, &f);
     draw_y_axis(&r, &f);
     draw_curve(&r, &f, residual, n);
-    tes_raster_rect(&r, f.left, f.top, f.right, f.bottom, BLACK);
+    tes_raster_rect(&r, f.left, f.top, f.right, f.bottom, TES_PLOT_INK);
     draw_labels(&r, &f, opt, !any);
-    tes_status st = tes_png_write(path, r.pixels, (size_t)r.height, (size_t)r.width, RGB_CHANNELS,
-                                  opt && opt->overwrite, opt ? opt->force_hint : NULL);
-    tes_raster_free(&r);
-    TES_CALL(st);
-    return TES_OK;
+    return tes_plot_write(path, &r, opt && opt->overwrite, opt ? opt->force_hint : NULL);
 }

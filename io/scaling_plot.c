@@ -4,21 +4,10 @@
 #include <stdio.h>
 
 #include "io/outfile.h"
-#include "io/png.h"
-#include "io/raster.h"
+#include "io/plot.h"
 
 /* Layout, pixels. */
 enum {
-    PLOT_WIDTH = 800,
-    PLOT_HEIGHT = 520,
-    MARGIN_LEFT = 104,
-    MARGIN_RIGHT = 32,
-    MARGIN_TOP = 48,
-    MARGIN_BOTTOM = 72,
-    TEXT_SCALE = 2,
-    TICK_MAJOR = 8,
-    TICK_GAP = 6, /* between a tick and its label */
-    LINE_THICKNESS = 3,
     IDEAL_THICKNESS = 2,
     DASH = 10, /* dash and gap of the ideal curve */
     MARKER_HALF = 4,
@@ -26,17 +15,11 @@ enum {
     LEGEND_LINE = 36,
     LEGEND_ROW = 24,
     Y_TICKS_WANTED = 6,
-    LABEL_BYTES = 32,
-    RGB_CHANNELS = 3,
 };
 
 #define X_PAD_OCTAVES 0.25 /* space left and right of the first and last rank count */
 #define Y_HEADROOM    1.08 /* the y axis ends this much above the largest value */
 
-static const tes_rgb WHITE = {255, 255, 255};
-static const tes_rgb BLACK = {0, 0, 0};
-static const tes_rgb GRID = {225, 225, 225};
-static const tes_rgb MEASURED = {31, 119, 180};
 static const tes_rgb IDEAL = {140, 140, 140};
 
 typedef struct frame {
@@ -64,10 +47,10 @@ static double nice_step(double range, int wanted) {
 }
 
 static void fit_frame(frame *f, const tes_scaling_plot *p) {
-    f->left = MARGIN_LEFT;
-    f->right = PLOT_WIDTH - MARGIN_RIGHT;
-    f->top = MARGIN_TOP;
-    f->bottom = PLOT_HEIGHT - MARGIN_BOTTOM;
+    f->left = TES_PLOT_MARGIN_LEFT;
+    f->right = TES_PLOT_WIDTH - TES_PLOT_MARGIN_RIGHT;
+    f->top = TES_PLOT_MARGIN_TOP;
+    f->bottom = TES_PLOT_HEIGHT - TES_PLOT_MARGIN_BOTTOM;
     double lo = log2(p->ranks[0]), hi = log2(p->ranks[p->n - 1]), top = 0.0;
     f->xlo = lo - X_PAD_OCTAVES;
     f->xhi = (hi > lo ? hi : lo + 1.0) + X_PAD_OCTAVES;
@@ -84,30 +67,33 @@ static void fit_frame(frame *f, const tes_scaling_plot *p) {
 
 /* Ticks at the powers of two in the range, labelled with the rank count. */
 static void draw_x_axis(tes_raster *r, const frame *f) {
-    char label[LABEL_BYTES];
+    char label[TES_PLOT_LABEL_BYTES];
     for (int k = (int)ceil(f->xlo); k <= (int)floor(f->xhi); ++k) {
         double ranks = ldexp(1.0, k);
         int x = to_x(f, ranks);
-        tes_raster_line(r, x, f->top, x, f->bottom, 1, GRID);
-        tes_raster_line(r, x, f->bottom, x, f->bottom + TICK_MAJOR, 1, BLACK);
+        tes_raster_line(r, x, f->top, x, f->bottom, 1, TES_PLOT_GRID);
+        tes_raster_line(r, x, f->bottom, x, f->bottom + TES_PLOT_TICK_MAJOR, 1, TES_PLOT_INK);
         snprintf(label, sizeof label, "%.0f", ranks);
-        tes_raster_text(r, x - tes_raster_text_width(label, TEXT_SCALE) / 2,
-                        f->bottom + TICK_MAJOR + TICK_GAP, label, TEXT_SCALE, 0, BLACK);
+        tes_raster_text(r, x - tes_raster_text_width(label, TES_PLOT_TEXT_SCALE) / 2,
+                        f->bottom + TES_PLOT_TICK_MAJOR + TES_PLOT_TICK_GAP, label,
+                        TES_PLOT_TEXT_SCALE, 0, TES_PLOT_INK);
     }
 }
 
 static void draw_y_axis(tes_raster *r, const frame *f) {
-    char label[LABEL_BYTES];
+    char label[TES_PLOT_LABEL_BYTES];
     int nticks = (int)lround(f->ymax / f->ystep);
     for (int k = 0; k <= nticks; ++k) {
         double v = k * f->ystep;
         int y = to_y(f, v);
-        tes_raster_line(r, f->left, y, f->right, y, 1, GRID);
-        tes_raster_line(r, f->left - TICK_MAJOR, y, f->left, y, 1, BLACK);
+        tes_raster_line(r, f->left, y, f->right, y, 1, TES_PLOT_GRID);
+        tes_raster_line(r, f->left - TES_PLOT_TICK_MAJOR, y, f->left, y, 1, TES_PLOT_INK);
         snprintf(label, sizeof label, "%g", v);
         tes_raster_text(r,
-                        f->left - TICK_MAJOR - TICK_GAP - tes_raster_text_width(label, TEXT_SCALE),
-                        y - TES_FONT_HEIGHT * TEXT_SCALE / 2, label, TEXT_SCALE, 0, BLACK);
+                        f->left - TES_PLOT_TICK_MAJOR - TES_PLOT_TICK_GAP -
+                            tes_raster_text_width(label, TES_PLOT_TEXT_SCALE),
+                        y - TES_FONT_HEIGHT * TES_PLOT_TEXT_SCALE / 2, label, TES_PLOT_TEXT_SCALE,
+                        0, TES_PLOT_INK);
     }
 }
 
@@ -144,8 +130,8 @@ static void draw_measured(tes_raster *r, const frame *f, const tes_scaling_plot 
         }
         int x = to_x(f, p->ranks[i]), y = to_y(f, p->measured[i]);
         if (have_prev)
-            tes_raster_line(r, px, py, x, y, LINE_THICKNESS, MEASURED);
-        tes_raster_dot(r, x, y, MARKER_HALF, MEASURED);
+            tes_raster_line(r, px, py, x, y, TES_PLOT_LINE_THICKNESS, TES_PLOT_CURVE);
+        tes_raster_dot(r, x, y, MARKER_HALF, TES_PLOT_CURVE);
         have_prev = 1;
         px = x;
         py = y;
@@ -153,31 +139,34 @@ static void draw_measured(tes_raster *r, const frame *f, const tes_scaling_plot 
 }
 
 static void draw_legend(tes_raster *r, const frame *f, int with_ideal) {
-    const int text_h = TES_FONT_HEIGHT * TEXT_SCALE;
+    const int text_h = TES_FONT_HEIGHT * TES_PLOT_TEXT_SCALE;
     int x = f->left + LEGEND_INSET, y = f->top + LEGEND_INSET + text_h / 2;
-    tes_raster_line(r, x, y, x + LEGEND_LINE, y, LINE_THICKNESS, MEASURED);
-    tes_raster_dot(r, x + LEGEND_LINE / 2, y, MARKER_HALF, MEASURED);
-    tes_raster_text(r, x + LEGEND_LINE + TICK_GAP, y - text_h / 2, "measured", TEXT_SCALE, 0,
-                    BLACK);
+    tes_raster_line(r, x, y, x + LEGEND_LINE, y, TES_PLOT_LINE_THICKNESS, TES_PLOT_CURVE);
+    tes_raster_dot(r, x + LEGEND_LINE / 2, y, MARKER_HALF, TES_PLOT_CURVE);
+    tes_raster_text(r, x + LEGEND_LINE + TES_PLOT_TICK_GAP, y - text_h / 2, "measured",
+                    TES_PLOT_TEXT_SCALE, 0, TES_PLOT_INK);
     if (!with_ideal)
         return;
     y += LEGEND_ROW;
     dashed_line(r, x, y, x + LEGEND_LINE, y, IDEAL);
-    tes_raster_text(r, x + LEGEND_LINE + TICK_GAP, y - text_h / 2, "ideal", TEXT_SCALE, 0, BLACK);
+    tes_raster_text(r, x + LEGEND_LINE + TES_PLOT_TICK_GAP, y - text_h / 2, "ideal",
+                    TES_PLOT_TEXT_SCALE, 0, TES_PLOT_INK);
 }
 
 static void draw_labels(tes_raster *r, const frame *f, const tes_scaling_plot *p) {
-    const int text_h = TES_FONT_HEIGHT * TEXT_SCALE;
+    const int text_h = TES_FONT_HEIGHT * TES_PLOT_TEXT_SCALE;
     const char *title = p->title ? p->title : "scaling";
     const char *ylabel = p->ylabel ? p->ylabel : "";
     const char *xlabel = "ranks";
-    tes_raster_text(r, (f->left + f->right - tes_raster_text_width(title, TEXT_SCALE)) / 2,
-                    (MARGIN_TOP - text_h) / 2, title, TEXT_SCALE, 0, BLACK);
-    tes_raster_text(r, (f->left + f->right - tes_raster_text_width(xlabel, TEXT_SCALE)) / 2,
-                    PLOT_HEIGHT - text_h - TICK_GAP, xlabel, TEXT_SCALE, 0, BLACK);
-    tes_raster_text(r, TICK_GAP,
-                    (f->top + f->bottom + tes_raster_text_width(ylabel, TEXT_SCALE)) / 2, ylabel,
-                    TEXT_SCALE, 1, BLACK);
+    tes_raster_text(r, (f->left + f->right - tes_raster_text_width(title, TES_PLOT_TEXT_SCALE)) / 2,
+                    (TES_PLOT_MARGIN_TOP - text_h) / 2, title, TES_PLOT_TEXT_SCALE, 0,
+                    TES_PLOT_INK);
+    tes_raster_text(
+        r, (f->left + f->right - tes_raster_text_width(xlabel, TES_PLOT_TEXT_SCALE)) / 2,
+        TES_PLOT_HEIGHT - text_h - TES_PLOT_TICK_GAP, xlabel, TES_PLOT_TEXT_SCALE, 0, TES_PLOT_INK);
+    tes_raster_text(r, TES_PLOT_TICK_GAP,
+                    (f->top + f->bottom + tes_raster_text_width(ylabel, TES_PLOT_TEXT_SCALE)) / 2,
+                    ylabel, TES_PLOT_TEXT_SCALE, 1, TES_PLOT_INK);
 }
 
 tes_status tes_scaling_plot_write(const char *path, const tes_scaling_plot *p) {
@@ -191,18 +180,14 @@ tes_status tes_scaling_plot_write(const char *path, const tes_scaling_plot *p) {
     frame f;
     fit_frame(&f, p);
     tes_raster r;
-    TES_CALL(tes_raster_create(&r, PLOT_WIDTH, PLOT_HEIGHT, WHITE));
+    TES_CALL(tes_plot_canvas(&r));
     draw_x_axis(&r, &f);
     draw_y_axis(&r, &f);
     if (p->ideal)
         draw_ideal(&r, &f, p);
     draw_measured(&r, &f, p);
-    tes_raster_rect(&r, f.left, f.top, f.right, f.bottom, BLACK);
+    tes_raster_rect(&r, f.left, f.top, f.right, f.bottom, TES_PLOT_INK);
     draw_legend(&r, &f, p->ideal != NULL);
     draw_labels(&r, &f, p);
-    tes_status st = tes_png_write(path, r.pixels, (size_t)r.height, (size_t)r.width, RGB_CHANNELS,
-                                  p->overwrite, p->force_hint);
-    tes_raster_free(&r);
-    TES_CALL(st);
-    return TES_OK;
+    return tes_plot_write(path, &r, p->overwrite, p->force_hint);
 }
