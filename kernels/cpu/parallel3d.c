@@ -21,10 +21,11 @@
  *
  * G is one AVX-512 vector where the slab has enough slices; thin slabs (a few
  * slices per rank, single-slice problems) use narrower groups so that few
- * lanes idle, and a single slice's forward puts a voxel's taps in the lanes
- * instead (scatter_slots). Each lane does the float operations of one slice
- * in an order fixed by the slab's shape, whatever the thread count and the
- * instruction set, so neither changes the results.
+ * lanes idle. A single slice's forward puts a voxel's taps in the lanes
+ * instead (scatter_slots), and its adjoint runs its vectors along x, each
+ * lane a voxel gathering its taps (gather_slice_row). Every output value is
+ * summed in an order fixed by the slab's shape, whatever the thread count and
+ * the instruction set, so neither changes the results.
  *
  * Every voxel's column is footprint.h's col0 + (x cos + y sin) / pixel_u, with
  * the products x cos and y sin tabulated per view, so this backend and CUDA
@@ -36,8 +37,9 @@
  * (half-width exactly 1: near 0 and 90 degrees), three where the half-width is
  * at most 1.5 (pixels about as large as voxels, oblique views), and more where
  * voxels project larger than pixels. Two and three taps are listed per voxel
- * row in a vectorized pass before the lane loops; wide footprints compute
- * their weights in the lane loop. */
+ * row in a vectorized pass before the lane loops (a single slice's adjoint
+ * lists them in its gather loop); wide footprints compute their weights in
+ * the lane loop. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -348,18 +350,28 @@ static int slotted(int G, const col_line *L) {
     return G == SINGLE_SLICE && L->taps != WIDE_TAPS;
 }
 
-/* scatter_listed for a single slice (G = 1), into slots. */
+/* Voxel i's taps' values, w(s) vox, added to its slot in one four-float add. */
+static inline void add_slot(int ntaps, row_taps t, int64_t i, float vox, float *slot) {
+    const tes_cpu_float4 w = {t.w[0][i] * vox, t.w[1][i] * vox, ntaps > 2 ? t.w[2][i] * vox : 0.0f,
+                              0.0f};
+    tes_cpu_float4 h;
+    memcpy(&h, slot, sizeof h);
+    h += w;
+    memcpy(slot, &h, sizeof h);
+}
+
+/* scatter_listed for a single slice (G = 1), into slots, voxels by pairs
+ * (one into each line). */
 static inline void scatter_slots(int ntaps, int64_t n, row_taps t, const float *restrict vox,
                                  scatter_lines slots) {
-    for (int64_t i = 0; i < n; ++i) {
-        float *p = slots.base + i % SCATTER_LINES * slots.stride + (int64_t)t.first[i] * TAP_SLOT;
-        const tes_cpu_float4 w = {t.w[0][i] * vox[i], t.w[1][i] * vox[i],
-                                  ntaps > 2 ? t.w[2][i] * vox[i] : 0.0f, 0.0f};
-        tes_cpu_float4 h;
-        memcpy(&h, p, sizeof h);
-        h += w;
-        memcpy(p, &h, sizeof h);
+    float *even = slots.base, *odd = slots.base + slots.stride;
+    int64_t i = 0;
+    for (; i + 1 < n; i += 2) {
+        add_slot(ntaps, t, i, vox[i], even + (int64_t)t.first[i] * TAP_SLOT);
+        add_slot(ntaps, t, i + 1, vox[i + 1], odd + (int64_t)t.first[i + 1] * TAP_SLOT);
     }
+    if (i < n)
+        add_slot(ntaps, t, i, vox[i], even + (int64_t)t.first[i] * TAP_SLOT);
 }
 
 /* Scatter a (ny, nx, G) group into the lines (slots where slotted). */
@@ -624,6 +636,110 @@ static inline void gather_wide(int G, int64_t n, const view_cols *vc, int64_t j,
     }
 }
 
+/* gather_listed for a single slice (G = 1) from voxel i0 on, listing the
+ * taps in the same loop: the same operations in the same order. */
+static inline void gather_slice_row_from(int ntaps, int64_t i0, int64_t n, const view_cols *vc,
+                                         int64_t j, const float *restrict line,
+                                         float *restrict out) {
+    const float *restrict xc = vc->xc;
+    const float t_out = vc->ys[j], col0 = vc->m.col0, inv_pixel = vc->m.inv_pixel;
+    const float lo = vc->L.lo, hi = vc->L.hi, half = vc->L.half, inv_half = vc->L.inv_half;
+    const float *restrict cols = line + vc->L.pad;
+#pragma omp simd
+    for (int64_t i = i0; i < n; ++i) {
+        float col = col0 + (xc[i] + t_out) * inv_pixel;
+        col = col > lo ? col : lo; /* clamp_col */
+        col = col < hi ? col : hi;
+        float sum;
+        if (ntaps == 2) {
+            int32_t c = tes_cpu_floor32(col);
+            float f = col - (float)c;
+            sum = tes_hat(f) * cols[c];
+            sum += tes_hat(f - 1.0f) * cols[c + 1];
+        } else {
+            int32_t c = tes_cpu_floor32(col - half) + 1; /* first_tap */
+            sum = tes_hat((col - (float)c) * inv_half) * cols[c];
+            sum += tes_hat((col - (float)(c + 1)) * inv_half) * cols[c + 1];
+            sum += tes_hat((col - (float)(c + 2)) * inv_half) * cols[c + 2];
+        }
+        out[i] += sum;
+    }
+}
+
+#ifdef TES_CPU_AVX2
+enum { AVX2_FLOATS = 8 };
+
+TES_CPU_AVX2 static inline __m256 hat_avx2(__m256 t) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256 a = _mm256_sub_ps(_mm256_set1_ps(1.0f), _mm256_andnot_ps(sign, t));
+    return _mm256_max_ps(a, _mm256_setzero_ps());
+}
+
+/* floor(x) per lane for |x| < 2^31 (tes_cpu_floor32). */
+TES_CPU_AVX2 static inline __m256i floor_avx2(__m256 x) {
+    __m256i i = _mm256_cvttps_epi32(x);
+    __m256 below = _mm256_cmp_ps(x, _mm256_cvtepi32_ps(i), _CMP_LT_OQ);
+    return _mm256_add_epi32(i, _mm256_castps_si256(below)); /* -1 where truncation rounded up */
+}
+
+/* cols[c + s] weighted hat(d inv_half), eight voxels. */
+TES_CPU_AVX2 static inline __m256 tap_avx2(__m256 d, __m256 inv_half, const float *cols, __m256i c,
+                                           int s) {
+    return _mm256_mul_ps(hat_avx2(_mm256_mul_ps(d, inv_half)),
+                         _mm256_i32gather_ps(cols + s, c, sizeof(float)));
+}
+
+/* col - (float)(c + s), eight voxels. */
+TES_CPU_AVX2 static inline __m256 offset_avx2(__m256 col, __m256i c, int s) {
+    return _mm256_sub_ps(col, _mm256_cvtepi32_ps(_mm256_add_epi32(c, _mm256_set1_epi32(s))));
+}
+
+/* gather_slice_row_from(ntaps, 0, ...) eight voxels at a time, the same
+ * operations in the same order (GCC's generic tuning will not emit the
+ * gathers); returns how many voxels it did (a multiple of eight). Two taps
+ * have the half-width 1, so multiplying by inv_half is exact there. */
+TES_CPU_AVX2 static int64_t gather_slice_row_avx2(int ntaps, int64_t n, const view_cols *vc,
+                                                  int64_t j, const float *line, float *out) {
+    const __m256 t_out = _mm256_set1_ps(vc->ys[j]), col0 = _mm256_set1_ps(vc->m.col0);
+    const __m256 inv_pixel = _mm256_set1_ps(vc->m.inv_pixel), one = _mm256_set1_ps(1.0f);
+    const __m256 lo = _mm256_set1_ps(vc->L.lo), hi = _mm256_set1_ps(vc->L.hi);
+    const __m256 half = _mm256_set1_ps(vc->L.half), inv_half = _mm256_set1_ps(vc->L.inv_half);
+    const float *cols = line + vc->L.pad;
+    int64_t i = 0;
+    for (; i + AVX2_FLOATS <= n; i += AVX2_FLOATS) {
+        __m256 t = _mm256_add_ps(_mm256_loadu_ps(vc->xc + i), t_out);
+        __m256 col = _mm256_add_ps(col0, _mm256_mul_ps(t, inv_pixel));
+        col = _mm256_min_ps(_mm256_max_ps(col, lo), hi);
+        __m256 sum;
+        if (ntaps == 2) {
+            __m256i c = floor_avx2(col);
+            __m256 f = offset_avx2(col, c, 0);
+            sum = tap_avx2(f, inv_half, cols, c, 0);
+            sum = _mm256_add_ps(sum, tap_avx2(_mm256_sub_ps(f, one), inv_half, cols, c, 1));
+        } else {
+            __m256i c =
+                _mm256_add_epi32(floor_avx2(_mm256_sub_ps(col, half)), _mm256_set1_epi32(1));
+            sum = tap_avx2(offset_avx2(col, c, 0), inv_half, cols, c, 0);
+            sum = _mm256_add_ps(sum, tap_avx2(offset_avx2(col, c, 1), inv_half, cols, c, 1));
+            sum = _mm256_add_ps(sum, tap_avx2(offset_avx2(col, c, 2), inv_half, cols, c, 2));
+        }
+        _mm256_storeu_ps(out + i, _mm256_add_ps(_mm256_loadu_ps(out + i), sum));
+    }
+    return i;
+}
+#endif
+
+/* gather_listed for a single slice, listing the taps as it goes. */
+static inline void gather_slice_row(int ntaps, int64_t n, const view_cols *vc, int64_t j,
+                                    const float *line, float *out) {
+    int64_t done = 0;
+#ifdef TES_CPU_AVX2
+    if (tes_cpu_has_avx2())
+        done = gather_slice_row_avx2(ntaps, n, vc, j, line, out);
+#endif
+    gather_slice_row_from(ntaps, done, n, vc, j, line, out);
+}
+
 /* Gather rows [0, nrows) of a block ([y][x][G], y rows as in vc->ys) from the
  * line ([len][G]). */
 static inline void gather_block_of(int G, const view_cols *vc, int64_t nx, int64_t nrows,
@@ -632,6 +748,13 @@ static inline void gather_block_of(int G, const view_cols *vc, int64_t nx, int64
         float *out = block + j * nx * G;
         if (vc->L.taps == WIDE_TAPS) {
             gather_wide(G, nx, vc, j, line, out);
+            continue;
+        }
+        if (G == SINGLE_SLICE) {
+            if (vc->L.taps == TWO_TAPS)
+                gather_slice_row(2, nx, vc, j, line, out);
+            else
+                gather_slice_row(3, nx, vc, j, line, out);
             continue;
         }
         list_taps(vc, nx, j);
