@@ -43,18 +43,15 @@ static double nice_step(double range, int wanted) {
 }
 
 static void draw_x_axis(tes_raster *r, const frame *f) {
+    const tes_plot_area area = {f->left, f->right, f->top, f->bottom};
     double step = nice_step(f->xmax, X_TICKS_WANTED);
     char label[TES_PLOT_LABEL_BYTES];
     for (double t = 0.0; t <= f->xmax + 0.5 * step; t += step) {
         if (t > f->xmax)
             break;
         int x = to_x(f, t);
-        tes_raster_line(r, x, f->top, x, f->bottom, 1, TES_PLOT_GRID);
-        tes_raster_line(r, x, f->bottom, x, f->bottom + TES_PLOT_TICK_MAJOR, 1, TES_PLOT_INK);
         snprintf(label, sizeof label, "%.0f", t);
-        tes_raster_text(r, x - tes_raster_text_width(label, TES_PLOT_TEXT_SCALE) / 2,
-                        f->bottom + TES_PLOT_TICK_MAJOR + TES_PLOT_TICK_GAP, label,
-                        TES_PLOT_TEXT_SCALE, 0, TES_PLOT_INK);
+        tes_plot_x_tick(r, &area, x, label);
     }
 }
 
@@ -110,17 +107,8 @@ static void draw_labels(tes_raster *r, const frame *f, const tes_convergence_plo
                         int empty) {
     const char *title = opt && opt->title ? opt->title : "convergence";
     const char *ylabel = opt && opt->ylabel ? opt->ylabel : "residual";
-    const int text_h = TES_FONT_HEIGHT * TES_PLOT_TEXT_SCALE;
-    tes_raster_text(r, (f->left + f->right - tes_raster_text_width(title, TES_PLOT_TEXT_SCALE)) / 2,
-                    (TES_PLOT_MARGIN_TOP - text_h) / 2, title, TES_PLOT_TEXT_SCALE, 0,
-                    TES_PLOT_INK);
-    const char *xlabel = "iteration";
-    tes_raster_text(
-        r, (f->left + f->right - tes_raster_text_width(xlabel, TES_PLOT_TEXT_SCALE)) / 2,
-        TES_PLOT_HEIGHT - text_h - TES_PLOT_TICK_GAP, xlabel, TES_PLOT_TEXT_SCALE, 0, TES_PLOT_INK);
-    tes_raster_text(r, TES_PLOT_TICK_GAP,
-                    (f->top + f->bottom + tes_raster_text_width(ylabel, TES_PLOT_TEXT_SCALE)) / 2,
-                    ylabel, TES_PLOT_TEXT_SCALE, 1, TES_PLOT_INK);
+    const tes_plot_area area = {f->left, f->right, f->top, f->bottom};
+    tes_plot_titles(r, &area, title, "iteration", ylabel);
     if (empty) {
         const char *note = "no positive residuals";
         tes_raster_text(r,

@@ -32,8 +32,22 @@ enum {
 #define TES_PLOT_GRID       ((tes_rgb){225, 225, 225})
 #define TES_PLOT_CURVE      ((tes_rgb){31, 119, 180}) /* the measured curve */
 
+/* The plot area of a canvas, pixels. */
+typedef struct tes_plot_area {
+    int left, right, top, bottom;
+} tes_plot_area;
+
 /* A canvas of the plots' size, background filled. */
 tes_status tes_plot_canvas(tes_raster *r);
+
+/* A vertical grid line across area at x, its tick below the area and label
+ * centred under the tick. */
+void tes_plot_x_tick(tes_raster *r, const tes_plot_area *area, int x, const char *label);
+
+/* The title centred above area, xlabel centred at the bottom of the canvas,
+ * ylabel written upwards at its left edge. */
+void tes_plot_titles(tes_raster *r, const tes_plot_area *area, const char *title,
+                     const char *xlabel, const char *ylabel);
 
 /* Write the finished plot r to path as an RGB PNG (temporary name, renamed
  * when complete; an existing file only when overwrite, else an error that

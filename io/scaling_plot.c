@@ -67,16 +67,13 @@ static void fit_frame(frame *f, const tes_scaling_plot *p) {
 
 /* Ticks at the powers of two in the range, labelled with the rank count. */
 static void draw_x_axis(tes_raster *r, const frame *f) {
+    const tes_plot_area area = {f->left, f->right, f->top, f->bottom};
     char label[TES_PLOT_LABEL_BYTES];
     for (int k = (int)ceil(f->xlo); k <= (int)floor(f->xhi); ++k) {
         double ranks = ldexp(1.0, k);
         int x = to_x(f, ranks);
-        tes_raster_line(r, x, f->top, x, f->bottom, 1, TES_PLOT_GRID);
-        tes_raster_line(r, x, f->bottom, x, f->bottom + TES_PLOT_TICK_MAJOR, 1, TES_PLOT_INK);
         snprintf(label, sizeof label, "%.0f", ranks);
-        tes_raster_text(r, x - tes_raster_text_width(label, TES_PLOT_TEXT_SCALE) / 2,
-                        f->bottom + TES_PLOT_TICK_MAJOR + TES_PLOT_TICK_GAP, label,
-                        TES_PLOT_TEXT_SCALE, 0, TES_PLOT_INK);
+        tes_plot_x_tick(r, &area, x, label);
     }
 }
 
@@ -154,19 +151,8 @@ static void draw_legend(tes_raster *r, const frame *f, int with_ideal) {
 }
 
 static void draw_labels(tes_raster *r, const frame *f, const tes_scaling_plot *p) {
-    const int text_h = TES_FONT_HEIGHT * TES_PLOT_TEXT_SCALE;
-    const char *title = p->title ? p->title : "scaling";
-    const char *ylabel = p->ylabel ? p->ylabel : "";
-    const char *xlabel = "ranks";
-    tes_raster_text(r, (f->left + f->right - tes_raster_text_width(title, TES_PLOT_TEXT_SCALE)) / 2,
-                    (TES_PLOT_MARGIN_TOP - text_h) / 2, title, TES_PLOT_TEXT_SCALE, 0,
-                    TES_PLOT_INK);
-    tes_raster_text(
-        r, (f->left + f->right - tes_raster_text_width(xlabel, TES_PLOT_TEXT_SCALE)) / 2,
-        TES_PLOT_HEIGHT - text_h - TES_PLOT_TICK_GAP, xlabel, TES_PLOT_TEXT_SCALE, 0, TES_PLOT_INK);
-    tes_raster_text(r, TES_PLOT_TICK_GAP,
-                    (f->top + f->bottom + tes_raster_text_width(ylabel, TES_PLOT_TEXT_SCALE)) / 2,
-                    ylabel, TES_PLOT_TEXT_SCALE, 1, TES_PLOT_INK);
+    const tes_plot_area area = {f->left, f->right, f->top, f->bottom};
+    tes_plot_titles(r, &area, p->title ? p->title : "scaling", "ranks", p->ylabel ? p->ylabel : "");
 }
 
 tes_status tes_scaling_plot_write(const char *path, const tes_scaling_plot *p) {
