@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "cli/options.h"
+#include "core/agree.h"
+#include "solvers/operator.h"
 
 #define TES_BENCH_VOXEL_MM 1.0
 /* cone3d: the source-axis and axis-detector distances per voxel of the
@@ -90,4 +92,32 @@ static int compare_doubles(const void *a, const void *b) {
 double tes_bench_median(double *values, size_t n) {
     qsort(values, n, sizeof *values, compare_doubles);
     return n % 2 ? values[n / 2] : 0.5 * (values[n / 2 - 1] + values[n / 2]);
+}
+
+tes_status tes_bench_problem_create(tes_bench_problem *b, MPI_Comm comm, tes_geom_kind kind,
+                                    size_t n, size_t nz, size_t views, const tes_grid_request *req,
+                                    tes_backend backend) {
+    memset(b, 0, sizeof *b);
+    tes_status st = TES_OK;
+    TES_CALL_GOTO(st, tes_bench_geometry(kind, n, nz, views, &b->vol, &b->proj), fail);
+    TES_CALL_GOTO(st, tes_grid_create(&b->grid, comm, &b->vol, b->proj, req), fail);
+    tes_operator_options oo = {backend, 0, 0, 0};
+    TES_CALL_GOTO(st, tes_problem_create(&b->pb, b->grid, &b->vol, b->proj, &oo), fail);
+    /* The arrays may fail on some ranks only. */
+    st = tes_operator_new_data(b->pb->op, &b->y);
+    if (st == TES_OK)
+        st = tes_operator_new_volume(b->pb->op, &b->x);
+    TES_CALL_GOTO(st, tes_status_agree(comm, st), fail);
+    return TES_OK;
+fail:
+    tes_bench_problem_destroy(b);
+    return st;
+}
+
+void tes_bench_problem_destroy(tes_bench_problem *b) {
+    tes_array_destroy(&b->x);
+    tes_array_destroy(&b->y);
+    tes_problem_destroy(&b->pb);
+    tes_grid_destroy(&b->grid);
+    tes_proj_geom_destroy(&b->proj);
 }

@@ -11,10 +11,15 @@
 #ifndef TES_CLI_BENCH_COMMON_H
 #define TES_CLI_BENCH_COMMON_H
 
+#include <mpi.h>
 #include <stddef.h>
 
+#include "core/array.h"
+#include "core/backend.h"
 #include "core/status.h"
+#include "decomposition/grid.h"
 #include "kernels/geometry.h"
+#include "solvers/problem.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -40,6 +45,26 @@ tes_status tes_bench_parse_geometries(const char *text, tes_geom_kind *kinds, in
  * n, whatever nz). The caller destroys *proj. */
 tes_status tes_bench_geometry(tes_geom_kind kind, size_t n, size_t nz, size_t views,
                               tes_vol_geom *vol, tes_proj_geom **proj);
+
+/* A benchmark problem on the rank grid: the benchmark geometry, its grid,
+ * the distributed problem, and this rank's data y and volume x (contents
+ * undefined). */
+typedef struct tes_bench_problem {
+    tes_vol_geom vol;
+    tes_proj_geom *proj;
+    tes_grid *grid;
+    tes_problem *pb;
+    tes_array *y, *x;
+} tes_bench_problem;
+
+/* Collective over comm: create b for tes_bench_geometry(kind, n, nz, views)
+ * on the grid req asks for, with the projectors on backend. Every rank
+ * returns the same status; on failure b holds nothing. */
+tes_status tes_bench_problem_create(tes_bench_problem *b, MPI_Comm comm, tes_geom_kind kind,
+                                    size_t n, size_t nz, size_t views, const tes_grid_request *req,
+                                    tes_backend backend);
+
+void tes_bench_problem_destroy(tes_bench_problem *b);
 
 /* Sort values[0 .. n) in place (n >= 1) and return their median, the mean
  * of the middle two when n is even; values[0] is then the smallest. */

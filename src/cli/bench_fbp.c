@@ -215,34 +215,23 @@ static tes_status print_case(const fbp_plan *plan, const fbp_case *c, const tes_
 }
 
 static tes_status run_case(const fbp_plan *plan, MPI_Comm comm, const fbp_case *c) {
-    tes_vol_geom vol;
-    tes_proj_geom *proj = NULL;
-    tes_grid *grid = NULL;
-    tes_problem *pb = NULL;
-    tes_array *y = NULL, *x = NULL;
     double *buf = malloc(3 * plan->repeats * sizeof *buf);
     TES_CHECK(buf, TES_ERR_ALLOC, "cannot allocate %zu timings", plan->repeats);
     fbp_times t = {buf, buf + plan->repeats, buf + 2 * plan->repeats};
-    tes_status st = TES_OK;
+    tes_bench_problem b;
     tes_geom_kind kind = c->cone ? TES_GEOM_CONE3D : TES_GEOM_PARALLEL3D;
-    TES_CALL_GOTO(st, tes_bench_geometry(kind, c->n, c->slices, c->views, &vol, &proj), done);
-    TES_CALL_GOTO(st, tes_grid_create(&grid, comm, &vol, proj, &plan->req), done);
-    tes_operator_options oo = {plan->backend, 0, 0, 0};
-    TES_CALL_GOTO(st, tes_problem_create(&pb, grid, &vol, proj, &oo), done);
-    st = tes_operator_new_data(pb->op, &y);
-    if (st == TES_OK)
-        st = tes_operator_new_volume(pb->op, &x);
-    if (st == TES_OK)
-        st = tes_vec_fill(y, 1.0f);
+    tes_status st = tes_bench_problem_create(&b, comm, kind, c->n, c->slices, c->views, &plan->req,
+                                             plan->backend);
+    if (st != TES_OK) {
+        free(buf);
+        return st;
+    }
+    st = tes_vec_fill(b.y, 1.0f);
     TES_CALL_GOTO(st, tes_status_agree(comm, st), done);
-    TES_CALL_GOTO(st, time_runs(plan, pb, y, x, &t), done);
-    TES_CALL_GOTO(st, print_case(plan, c, grid, &t), done);
+    TES_CALL_GOTO(st, time_runs(plan, b.pb, b.y, b.x, &t), done);
+    TES_CALL_GOTO(st, print_case(plan, c, b.grid, &t), done);
 done:
-    tes_array_destroy(&x);
-    tes_array_destroy(&y);
-    tes_problem_destroy(&pb);
-    tes_grid_destroy(&grid);
-    tes_proj_geom_destroy(&proj);
+    tes_bench_problem_destroy(&b);
     free(buf);
     return st;
 }

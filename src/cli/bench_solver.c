@@ -171,44 +171,32 @@ static tes_status print_case(const sirt_plan *plan, const tes_grid *grid, tes_ge
 /* One case: grid, problem, data, timed SIRT. */
 static tes_status run_case(MPI_Comm comm, const sirt_plan *plan, tes_geom_kind kind,
                            const tes_bench_case *c) {
-    tes_vol_geom vol;
-    tes_proj_geom *proj = NULL;
-    tes_grid *grid = NULL;
-    tes_problem *pb = NULL;
-    tes_array *y = NULL, *x = NULL;
     sirt_timings t = {plan->warmup, 0, calloc(plan->repeats, sizeof(tes_solver_report))};
-    tes_status st = TES_OK;
-    TES_CHECK_GOTO(st, t.reports, TES_ERR_ALLOC, done, "cannot allocate %zu reports",
-                   plan->repeats);
+    TES_CHECK(t.reports, TES_ERR_ALLOC, "cannot allocate %zu reports", plan->repeats);
+    tes_bench_problem b;
     size_t nz = plan->weak ? c->n * (size_t)plan->nranks : c->n;
-    TES_CALL_GOTO(st, tes_bench_geometry(kind, c->n, nz, c->views, &vol, &proj), done);
-    TES_CALL_GOTO(st, tes_grid_create(&grid, comm, &vol, proj, &plan->req), done);
-    tes_operator_options oo = {plan->backend, 0, 0, 0};
-    TES_CALL_GOTO(st, tes_problem_create(&pb, grid, &vol, proj, &oo), done);
-    st = tes_operator_new_data(pb->op, &y);
-    if (st == TES_OK)
-        st = tes_operator_new_volume(pb->op, &x);
-    if (st == TES_OK)
-        st = tes_simulate_phantom(pb, x);
+    tes_status st =
+        tes_bench_problem_create(&b, comm, kind, c->n, nz, c->views, &plan->req, plan->backend);
+    if (st != TES_OK) {
+        free(t.reports);
+        return st;
+    }
+    st = tes_simulate_phantom(b.pb, b.x);
     TES_CALL_GOTO(st, tes_status_agree(comm, st), done);
-    TES_CALL_GOTO(st, tes_operator_forward(pb->op, x, y), done);
+    TES_CALL_GOTO(st, tes_operator_forward(b.pb->op, b.x, b.y), done);
 
     tes_solver_options opt;
     tes_solver_options_default(&opt);
     opt.iterations = (int)(plan->warmup + plan->repeats);
     opt.callback = collect;
     opt.user = &t;
-    TES_CALL_GOTO(st, tes_sirt_solve(pb, y, x, &opt, NULL), done);
+    TES_CALL_GOTO(st, tes_sirt_solve(b.pb, b.y, b.x, &opt, NULL), done);
     if (tes_log_rank() == 0)
-        st = print_case(plan, grid, kind, &vol, proj, &t);
+        st = print_case(plan, b.grid, kind, &b.vol, b.proj, &t);
     TES_CALL_GOTO(st, tes_status_agree(comm, st), done);
 done:
     free(t.reports);
-    tes_array_destroy(&x);
-    tes_array_destroy(&y);
-    tes_problem_destroy(&pb);
-    tes_grid_destroy(&grid);
-    tes_proj_geom_destroy(&proj);
+    tes_bench_problem_destroy(&b);
     return st;
 }
 
