@@ -76,6 +76,9 @@ tes_status tes_geometry_attrs_build(tes_geometry_attrs *out, const tes_vol_geom 
     add(out, "voxel_x_mm", NULL, vol->dx);
     if (!proj)
         return TES_OK;
+    /* Data Exchange's word for normalised data: tessera reads its own
+     * projections back as line integrals. */
+    add(out, "units", "line integrals", 0.0);
     add(out, "kind", tes_geom_kind_name(proj->kind), 0.0);
     add(out, "pixel_v_mm", NULL, proj->pixel_v);
     add(out, "pixel_u_mm", NULL, proj->pixel_u);

@@ -2,7 +2,9 @@
  * the whole geometry as JSON text (attribute "geometry"; lengths in mm,
  * angles in degrees, detector positions in pixels) plus the main numbers
  * as numeric attributes, so that h5dump, h5py or Fiji users see them
- * without parsing JSON. */
+ * without parsing JSON. Projections also get units = "line integrals", and
+ * their sod_mm, odd_mm, pixel_u_mm and pixel_v_mm are what a job's
+ * [geometry] attributes reads back (io/scan_geometry.h). */
 #ifndef TES_IO_GEOMETRY_ATTRS_H
 #define TES_IO_GEOMETRY_ATTRS_H
 

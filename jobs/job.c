@@ -200,7 +200,9 @@ static void resolve_defaults(tes_job *job) {
     if (isnan(g->angle_range))
         g->angle_range =
             g->kind == TES_GEOM_CONE3D ? TES_JOB_CONE_RANGE_DEG : TES_JOB_PARALLEL_RANGE_DEG;
-    if (g->pixel[0] == 0.0) {
+    /* With [geometry] attributes, sod, odd and pixel may come from the
+     * input file: tes_job_geometry_from_scan resolves the pixel. */
+    if (g->pixel[0] == 0.0 && !g->attributes[0]) {
         double m = g->kind == TES_GEOM_CONE3D ? (g->sod + g->odd) / g->sod : 1.0;
         g->pixel[0] = g->voxel[0] * m;
         g->pixel[1] = g->voxel[2] * m;

@@ -8,7 +8,7 @@
  *                    detector, noise, seed
  *   [geometry]       kind, volume, voxel, pixel, center_col, center_row,
  *                    sod, odd, offset_u, offset_v, angles, first_angle,
- *                    angle_range, shifts
+ *                    angle_range, shifts, attributes
  *   [preprocess]     rows, cols, view_step, flat_floor, min_transmission
  *   [algorithm]      name, iterations, tolerance, relaxation, subsets, min,
  *                    max, initial, initial_value, window, cutoff, scan
@@ -137,6 +137,9 @@ typedef struct tes_job_geometry {
     double angle_range;              /* degrees; default NaN ("auto"), which tes_job_parse resolves
                                       * to 180 (parallel3d) or 360 (cone3d) */
     char shifts[TES_JOB_PATH_BYTES]; /* per-view "DU DV" pixels, one line per view; "" none */
+    char attributes[TES_JOB_PATH_BYTES]; /* an object of the input file whose attributes give
+                                          * sod, odd and pixel where the job does not
+                                          * (io/scan_geometry.h); "" none */
 } tes_job_geometry;
 
 typedef struct tes_job_preprocess {
@@ -221,6 +224,16 @@ tes_status tes_job_validate(const tes_job *job);
  * simulated input (views and detector of [input]); call it for a file
  * once its shape is known (tes_scan_open). */
 tes_status tes_job_resolve(tes_job *job, size_t views, size_t rows, size_t cols);
+
+/* [geometry] attributes: sod, odd and pixel from the attributes of that
+ * object of the scan's file where the job leaves them out (a value the job
+ * gives wins; the log says so when they differ), then pixel "auto" (the
+ * voxel times the magnification) and, where the file gave the pixel and
+ * the job gives no voxel, the voxel (the pixel at the rotation axis:
+ * pixel / magnification). Checks that cone3d has its sod. Without the key
+ * it does nothing. Collective over the scan's communicator. Call it after
+ * tes_scan_open, before tes_job_resolve. */
+tes_status tes_job_geometry_from_scan(tes_job *job, tes_scan *scan);
 
 /* The resolved job (every key, defaults included) as a JSON object of
  * sections, keys as in the file; *json is malloc'ed (free it). For output

@@ -43,7 +43,7 @@ static tes_status check_input(const tes_job *job) {
         TES_CALL(REFUSE(job, "applies to a measured input file, not format = simulated",
                         K_INPUT_FILE, K_INPUT_DATA, K_INPUT_FLATS, K_INPUT_DARKS, K_INPUT_ANGLES,
                         K_INPUT_IMAGE_KEY, K_INPUT_VALUES, K_PRE_ROWS, K_PRE_COLS, K_PRE_VIEW_STEP,
-                        K_PRE_FLAT_FLOOR, K_PRE_MIN_TRANSMISSION));
+                        K_PRE_FLAT_FLOOR, K_PRE_MIN_TRANSMISSION, K_GEOM_ATTRIBUTES));
         JOB_CHECK(in->views > 0, job, K_INPUT_VIEWS,
                   "views: required for format = simulated (the number of views)");
         JOB_CHECK(job->geometry.volume[0] > 0, job, K_GEOM_VOLUME,
@@ -75,8 +75,9 @@ static tes_status check_input(const tes_job *job) {
 static tes_status check_geometry(const tes_job *job) {
     const tes_job_geometry *g = &job->geometry;
     if (g->kind == TES_GEOM_CONE3D)
-        JOB_CHECK(g->sod > 0.0, job, K_GEOM_SOD,
-                  "sod: required for kind = cone3d (source to rotation axis distance, mm)");
+        JOB_CHECK(g->sod > 0.0 || g->attributes[0], job, K_GEOM_SOD,
+                  "sod: required for kind = cone3d (source to rotation axis distance, mm), "
+                  "unless [geometry] attributes names where the input file gives it");
     else
         TES_CALL(REFUSE(job, "applies to kind = cone3d only", K_GEOM_SOD, K_GEOM_ODD));
     if (g->angles == TES_JOB_ANGLES_FILE)

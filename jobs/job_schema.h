@@ -41,6 +41,7 @@ typedef enum tes_job_key_id {
     K_GEOM_FIRST_ANGLE,
     K_GEOM_ANGLE_RANGE,
     K_GEOM_SHIFTS,
+    K_GEOM_ATTRIBUTES,
     K_PRE_ROWS,
     K_PRE_COLS,
     K_PRE_VIEW_STEP,

@@ -8,6 +8,10 @@
 
 #include "jobs/job.h"
 
+#include "core/log.h"
+#include "io/scan_geometry.h"
+#include "jobs/job_schema.h"
+
 #define TES_JOB_DEG_TO_RAD (M_PI / 180.0)
 enum {
     TES_SHIFTS_LINE_BYTES = 1024, /* longest line of a shifts file */
@@ -127,5 +131,74 @@ tes_status tes_job_proj_geom(const tes_job *job, const tes_vol_geom *vol, size_t
         TES_CALL(st);
     }
     *out = g;
+    return TES_OK;
+}
+
+/* A length of [geometry] from the file where the job gives none (or
+ * "auto": 0); the job's value wins, and the log says so when they differ. */
+static void take_length(const tes_job *job, tes_job_key_id id, const char *name,
+                        const tes_scan_geometry *fg, const char *from, double file_value,
+                        double *value) {
+    if (!from)
+        return;
+    if (!tes_job_given(job, id) || (*value == 0.0 && id != K_GEOM_ODD)) {
+        *value = file_value;
+        return;
+    }
+    if (*value != file_value)
+        tes_log(TES_LOG_WARN, "%s: [geometry] %s = %g mm as the job says, not %g mm as %s of %s says",
+                job->source, name, *value, file_value, from, fg->path);
+}
+
+tes_status tes_job_geometry_from_scan(tes_job *job, tes_scan *scan) {
+    TES_CHECK(job && scan, TES_ERR_ARG, "tes_job_geometry_from_scan: NULL argument");
+    tes_job_geometry *g = &job->geometry;
+    if (!g->attributes[0])
+        return TES_OK;
+    tes_scan_geometry fg;
+    TES_CALL(tes_scan_geometry_read(scan, g->attributes, 0, &fg));
+    TES_CHECK(fg.present, TES_ERR_INPUT, "%s: [geometry] attributes = %s: %s has no object %s",
+              job->source, g->attributes, scan->file, g->attributes);
+    TES_CHECK(tes_scan_geometry_any(&fg), TES_ERR_INPUT,
+              "%s: [geometry] attributes = %s: %s has none of the geometry's attributes there "
+              "(source_origin_mm, source_detector_mm, origin_detector_mm, detector_pixel_mm, "
+              "pixel_u_mm, pixel_v_mm, ...)",
+              job->source, g->attributes, scan->file);
+    int cone = g->kind == TES_GEOM_CONE3D;
+    if (cone) {
+        take_length(job, K_GEOM_SOD, "sod", &fg, fg.sod_from, fg.sod, &g->sod);
+        take_length(job, K_GEOM_ODD, "odd", &fg, fg.odd_from, fg.odd, &g->odd);
+    } else if (fg.sod_from || fg.odd_from) {
+        tes_log(TES_LOG_WARN,
+                "%s: [geometry] kind = parallel3d: the source distances of %s in %s are not used",
+                job->source, fg.path, scan->file);
+    }
+    take_length(job, K_GEOM_PIXEL, "pixel (rows)", &fg, fg.pixel_v_from, fg.pixel_v,
+                &g->pixel[0]);
+    take_length(job, K_GEOM_PIXEL, "pixel (columns)", &fg, fg.pixel_u_from, fg.pixel_u,
+                &g->pixel[1]);
+    TES_CHECK(!cone || g->sod > 0.0, TES_ERR_INPUT,
+              "%s: [geometry] kind = cone3d needs sod: neither the job nor the attributes of %s "
+              "in %s give it (source_origin_mm or sod_mm)",
+              job->source, fg.path, scan->file);
+    double m = cone ? (g->sod + g->odd) / g->sod : 1.0;
+    if (!tes_job_given(job, K_GEOM_VOXEL) && g->pixel[0] > 0.0 && g->pixel[1] > 0.0) {
+        g->voxel[0] = g->pixel[0] / m;
+        g->voxel[1] = g->voxel[2] = g->pixel[1] / m;
+    }
+    if (g->pixel[0] == 0.0)
+        g->pixel[0] = g->voxel[0] * m;
+    if (g->pixel[1] == 0.0)
+        g->pixel[1] = g->voxel[2] * m;
+    if (cone)
+        tes_log(TES_LOG_INFO,
+                "geometry (%s of %s): sod %g mm, odd %g mm, magnification %.4f, pixel %g x %g mm, "
+                "voxel %g x %g x %g mm",
+                fg.path, scan->file, g->sod, g->odd, m, g->pixel[0], g->pixel[1], g->voxel[0],
+                g->voxel[1], g->voxel[2]);
+    else
+        tes_log(TES_LOG_INFO, "geometry (%s of %s): pixel %g x %g mm, voxel %g x %g x %g mm",
+                fg.path, scan->file, g->pixel[0], g->pixel[1], g->voxel[0], g->voxel[1],
+                g->voxel[2]);
     return TES_OK;
 }

@@ -11,6 +11,7 @@
 #include "core/agree.h"
 #include "core/log.h"
 #include "io/h5contents.h"
+#include "io/scan_geometry.h"
 
 const tes_cli_option tes_cli_scan_options[] = {
     {"--format", NULL, "F", "input format: auto, dxchange or nexus (default auto: detected)"},
@@ -32,7 +33,12 @@ const tes_cli_option tes_cli_scan_options[] = {
     {NULL, NULL, NULL, NULL},
 };
 
-enum { TES_CLI_NUMBER_BYTES = 32 }; /* the A of "A:B" */
+enum {
+    TES_CLI_NUMBER_BYTES = 32,    /* the A of "A:B" */
+    TES_INFO_MESSAGE_BYTES = 1024, /* an unusable geometry's reason */
+};
+
+#define TES_INFO_GEOMETRY_GROUP "/geometry"
 
 static const tes_cli_option info_options[] = {
     {"--all", NULL, NULL, "list scalar datasets too (instrument positions and the like)"},
@@ -123,9 +129,25 @@ static tes_status run_info(const tes_cli_args *args, MPI_Comm comm) {
         }
         TES_CALL(st);
     }
+    /* The geometry a job may take with [geometry] attributes: on
+     * /geometry (htc2022) or on the projections' dataset (tessera's). */
+    const char *const geometry_paths[] = {TES_INFO_GEOMETRY_GROUP, scan->data_path};
+    tes_scan_geometry geo[2];
+    memset(geo, 0, sizeof geo);
+    char unusable[2][TES_INFO_MESSAGE_BYTES] = {"", ""};
+    for (int i = 0; i < 2; ++i)
+        if (tes_scan_geometry_read(scan, geometry_paths[i], 0, &geo[i]) != TES_OK) {
+            snprintf(unusable[i], sizeof unusable[i], "%s", tes_error_message());
+            tes_error_clear();
+        }
     if (rank == 0) {
         printf("\ntessera would read:\n");
         tes_scan_summary(scan, stdout);
+        for (int i = 0; i < 2; ++i)
+            if (unusable[i][0])
+                printf("  geometry %s: not usable: %s\n", geometry_paths[i], unusable[i]);
+            else
+                tes_scan_geometry_summary(&geo[i], stdout);
         fflush(stdout);
     }
     tes_scan_close(&scan);

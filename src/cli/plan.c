@@ -95,7 +95,9 @@ static tes_status file_geometry(plan_problem *pp) {
     tes_scan_options opt = tes_job_scan_options(job);
     tes_scan *s = NULL;
     TES_CALL(tes_scan_open(&s, job->input.file, &opt, MPI_COMM_SELF));
-    tes_status st = tes_job_resolve(job, s->projections, s->rows, s->cols);
+    tes_status st = tes_job_geometry_from_scan(job, s);
+    if (st == TES_OK)
+        st = tes_job_resolve(job, s->projections, s->rows, s->cols);
     int uniform = job->geometry.angles == TES_JOB_ANGLES_UNIFORM;
     if (st == TES_OK && job->geometry.angles == TES_JOB_ANGLES_FILE && s->angles_generated)
         st = tes_error_set(TES_ERR_INPUT, __FILE__, __LINE__, __func__,

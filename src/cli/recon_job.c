@@ -159,6 +159,7 @@ static tes_status open_input(MPI_Comm comm, job_run *r) {
         tes_scan_options sopt = tes_job_scan_options(job);
         TES_CALL(tes_scan_open(&r->scan, job->input.file, &sopt, comm));
         tes_scan_print(r->scan);
+        TES_CALL(tes_job_geometry_from_scan(job, r->scan));
         TES_CALL(tes_job_resolve(job, r->scan->projections, r->scan->rows, r->scan->cols));
         nviews = r->scan->nviews;
         nrows = r->scan->nrows;

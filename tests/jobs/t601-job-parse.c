@@ -126,6 +126,10 @@ static void test_inconsistent(void) {
         {SIM_JOB "[checkpoint]\nevery = 3\n", "every: give [checkpoint] file too"},
         {SIM_JOB "[output]\nmetrics = out.h5\n", "metrics = out.h5: is the volume's file too"},
         {SIM_JOB "[geometry]\nangles = file\n", "angles = file: a simulated input has no file"},
+        {SIM_JOB "[geometry]\nattributes = /geometry\n",
+         "attributes: applies to a measured input file"},
+        {"[input]\nfile = a.h5\n[geometry]\nkind = cone3d\n" SIM_OUT,
+         "unless [geometry] attributes names where the input file gives it"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i)
         EXPECT_ERROR(parse(cases[i].text), TES_ERR_ARG, cases[i].message);
