@@ -11,7 +11,8 @@
  *                    angle_range, shifts, attributes
  *   [preprocess]     rows, cols, view_step, flat_floor, min_transmission
  *   [algorithm]      name, iterations, tolerance, relaxation, subsets, min,
- *                    max, initial, initial_value, window, cutoff, scan
+ *                    max, initial, initial_value, initial_file, window,
+ *                    cutoff, scan
  *   [decomposition]  grid, mem_per_rank, backend, threads
  *   [output]         volume, overwrite, tiff, previews, metrics
  *   [checkpoint]     file, every, keep
@@ -91,6 +92,7 @@ typedef enum tes_job_initial {
     TES_JOB_INITIAL_ZEROS,
     TES_JOB_INITIAL_CONSTANT, /* initial_value everywhere */
     TES_JOB_INITIAL_FBP,      /* FBP (parallel3d) or FDK (cone3d) of the data */
+    TES_JOB_INITIAL_FILE,     /* the volume in initial_file */
 } tes_job_initial;
 
 /* [decomposition] backend. */
@@ -159,6 +161,8 @@ typedef struct tes_job_algorithm_options {
     double min, max;        /* sirt box; -inf / +inf (default "none") */
     tes_job_initial initial;
     double initial_value;     /* initial = constant; default 0 */
+    char initial_file[TES_JOB_PATH_BYTES]; /* initial = file: FILE[:/dataset] (default dataset
+                                            * /volume) of shape (nz, ny, nx); "" none */
     tes_filter_window window; /* fbp, fdk, initial = fbp: default ram-lak */
     double cutoff;            /* (0, 1] of Nyquist; default 1 */
     tes_fbp_scan scan;        /* fdk: auto (default), full, short */

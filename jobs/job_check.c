@@ -106,7 +106,8 @@ static tes_status check_direct(const tes_job *job) {
     char why[TES_JOB_WHERE_BYTES];
     snprintf(why, sizeof why, "applies to the iterative algorithms, not name = %s", name);
     TES_CALL(REFUSE(job, why, K_ALG_ITERATIONS, K_ALG_TOLERANCE, K_ALG_RELAXATION, K_ALG_SUBSETS,
-                    K_ALG_MIN, K_ALG_MAX, K_ALG_INITIAL, K_ALG_INITIAL_VALUE, K_CKPT_FILE,
+                    K_ALG_MIN, K_ALG_MAX, K_ALG_INITIAL, K_ALG_INITIAL_VALUE,
+                    K_ALG_INITIAL_FILE, K_CKPT_FILE,
                     K_CKPT_EVERY, K_CKPT_KEEP));
     if (a->name == TES_JOB_FBP)
         TES_CALL(REFUSE(job, "applies to name = fdk (cone beams) only", K_ALG_SCAN));
@@ -128,6 +129,11 @@ static tes_status check_iterative(const tes_job *job) {
               a->max, a->min);
     JOB_CHECK(a->initial == TES_JOB_INITIAL_CONSTANT || !tes_job_given(job, K_ALG_INITIAL_VALUE),
               job, K_ALG_INITIAL_VALUE, "initial_value: applies to initial = constant only");
+    JOB_CHECK(a->initial == TES_JOB_INITIAL_FILE || !tes_job_given(job, K_ALG_INITIAL_FILE), job,
+              K_ALG_INITIAL_FILE, "initial_file: applies to initial = file only");
+    JOB_CHECK(a->initial != TES_JOB_INITIAL_FILE || a->initial_file[0], job, K_ALG_INITIAL,
+              "initial = file: give initial_file = FILE[:/dataset] too (a volume of the job's "
+              "shape, e.g. an earlier reconstruction)");
     if (a->initial != TES_JOB_INITIAL_FBP)
         TES_CALL(REFUSE(job, "applies to fbp, fdk and initial = fbp only", K_ALG_WINDOW,
                         K_ALG_CUTOFF, K_ALG_SCAN));

@@ -24,7 +24,7 @@ tes_status tes_job_solver_options(const tes_job *job, tes_solver_algorithm *alg,
     opt->min = (float)a->min;
     opt->max = (float)a->max;
     opt->subsets = a->subsets ? a->subsets : 1;
-    if (a->initial == TES_JOB_INITIAL_FBP) {
+    if (a->initial == TES_JOB_INITIAL_FBP || a->initial == TES_JOB_INITIAL_FILE) {
         opt->init = TES_SOLVER_INIT_GIVEN;
     } else if (a->initial == TES_JOB_INITIAL_ZEROS || a->initial == TES_JOB_INITIAL_CONSTANT) {
         opt->init = TES_SOLVER_INIT_CONSTANT;

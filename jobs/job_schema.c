@@ -30,7 +30,7 @@ static const char *const col_center_words[] = {"middle", NULL, "auto", NULL};
 static const char *const row_center_words[] = {"middle", NULL, NULL, NULL};
 static const char *const angles_words[] = {"auto", "file", "uniform", NULL};
 static const char *const algorithm_words[] = {"sirt", "osem", "mlem", "cgls", "fbp", "fdk", NULL};
-static const char *const initial_words[] = {"auto", "zeros", "constant", "fbp", NULL};
+static const char *const initial_words[] = {"auto", "zeros", "constant", "fbp", "file", NULL};
 static const char *const window_words[] = {"ram-lak", "shepp-logan", "cosine",
                                            "hamming", "hann",        NULL};
 static const char *const scan_words[] = {"auto", "full", "short", NULL};
@@ -132,6 +132,7 @@ const tes_job_key tes_job_schema[TES_JOB_KEY_COUNT] = {
     [K_ALG_INITIAL_VALUE] = {"algorithm", "initial_value", TES_KEY_REAL,
                              OFF(algorithm.initial_value), 0, NULL, -INFINITY, INFINITY, 1, 1, 0,
                              NULL, 0, 1, NULL},
+    [K_ALG_INITIAL_FILE] = PATH("algorithm", "initial_file", algorithm.initial_file, 1),
     [K_ALG_WINDOW] = ENUM("algorithm", "window", algorithm.window, window_words, 1),
     [K_ALG_CUTOFF] = {"algorithm", "cutoff", TES_KEY_REAL, OFF(algorithm.cutoff), 0, NULL, 0, 1, 1,
                       0, 0, NULL, 0, 1, NULL},

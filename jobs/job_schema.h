@@ -56,6 +56,7 @@ typedef enum tes_job_key_id {
     K_ALG_MAX,
     K_ALG_INITIAL,
     K_ALG_INITIAL_VALUE,
+    K_ALG_INITIAL_FILE,
     K_ALG_WINDOW,
     K_ALG_CUTOFF,
     K_ALG_SCAN,

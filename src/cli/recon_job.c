@@ -251,16 +251,54 @@ static tes_status load_data(MPI_Comm comm, job_run *r) {
     return TES_OK;
 }
 
+/* [algorithm] initial = file: the volume's dataset must have the job's
+ * shape; checked before any work. */
+static tes_status check_initial_file(MPI_Comm comm, job_run *r, tes_h5_name *name) {
+    const tes_job_algorithm_options *a = &r->job.algorithm;
+    TES_CALL(tes_h5_name_parse(a->initial_file, TES_H5_VOLUME_DATASET, "[algorithm] initial_file",
+                               name));
+    tes_h5_info info;
+    TES_CALL(tes_h5_query(comm, name, 3, &info));
+    const size_t want[3] = {r->vol.nz, r->vol.ny, r->vol.nx};
+    TES_CHECK(info.shape[0] == want[0] && info.shape[1] == want[1] && info.shape[2] == want[2],
+              TES_ERR_INPUT,
+              "%s: [algorithm] initial_file: %s:%s has shape (%zu, %zu, %zu), the job's volume is "
+              "(%zu, %zu, %zu) (nz, ny, nx)",
+              r->job.source, name->file, name->dataset, info.shape[0], info.shape[1],
+              info.shape[2], want[0], want[1], want[2]);
+    return TES_OK;
+}
+
+/* This rank's slab of the initial volume into x. */
+static tes_status read_initial_file(job_run *r) {
+    tes_h5_name name;
+    TES_CALL(check_initial_file(r->grid->world, r, &name));
+    double t0 = tes_time_now();
+    tes_h5_block block = tes_h5_block_all();
+    block.begin0 = r->grid->z_begin;
+    block.end0 = r->grid->z_end;
+    tes_array *slab = NULL;
+    TES_CALL(tes_h5_read(r->grid->world, &name, 3, &block, &slab, NULL));
+    tes_status st = tes_array_copy(r->x, slab);
+    tes_array_destroy(&slab);
+    TES_CALL(tes_status_agree(r->grid->world, st));
+    tes_log(TES_LOG_INFO, "initial volume: %s:%s, %.2f s", name.file, name.dataset,
+            tes_time_now() - t0);
+    return TES_OK;
+}
+
 /* FBP/FDK, or the iterative solver (after an FBP start where asked). */
 static tes_status solve(job_run *r, tes_recon_checkpoint *ck) {
     tes_fbp_options fopt = tes_job_fbp_options(&r->job);
     if (!r->iterative)
         return tes_cli_recon_fbp(r->pb, r->y, r->x, &fopt, &r->res);
-    if (r->opt.init == TES_SOLVER_INIT_GIVEN && !ck->resumed) {
+    if (r->job.algorithm.initial == TES_JOB_INITIAL_FBP && !ck->resumed) {
         tes_log(TES_LOG_INFO, "initial volume: %s of the data",
                 tes_fbp_algorithm_name(r->proj->kind));
         TES_CALL(tes_fbp(r->pb, r->y, r->x, &fopt, NULL));
     }
+    if (r->job.algorithm.initial == TES_JOB_INITIAL_FILE && !ck->resumed)
+        TES_CALL(read_initial_file(r));
     tes_log(TES_LOG_INFO,
             "%s: up to %d iterations on %d rank(s), backend %s, %d thread(s) per rank",
             tes_solver_algorithm_name(r->alg), r->opt.iterations, r->grid->nranks,
@@ -320,6 +358,10 @@ static tes_status run_job(const tes_cli_args *args, MPI_Comm comm, job_run *r) {
     const tes_job_output *o = &r->job.output;
     TES_CALL(tes_recon_outputs_check(comm, &r->outs, o->volume, o->tiff, o->previews, o->metrics,
                                      o->overwrite, r->iterative, r->vol.nz));
+    if (r->iterative && r->job.algorithm.initial == TES_JOB_INITIAL_FILE) {
+        tes_h5_name initial;
+        TES_CALL(check_initial_file(comm, r, &initial));
+    }
     TES_CALL(make_grid(args, comm, r));
     tes_operator_options oo = {r->backend, 0, 0, 0};
     TES_CALL(tes_problem_create(&r->pb, r->grid, &r->vol, r->proj, &oo));

@@ -8,7 +8,8 @@
  * Guards: a data pixel whose model A_s x + b_s is zero contributes 0 (not
  * Inf); a negative ratio (negative data) is taken as 0, so x stays >= 0; a
  * voxel that no ray of the subset meets (A_s^T 1 = 0) keeps its value. x
- * must start positive: a voxel at 0 stays 0 (default start: 1 everywhere).
+ * must start >= 0 and finite, with some voxel > 0; a voxel at 0 stays 0
+ * (default start: 1 everywhere).
  *
  * Residual (opt->residual). r_k = ||y - A x_k - b|| needs the forward
  * projection of x_k over all views, which the subset updates never form. It
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 
 #include "core/agree.h"
+#include "core/log.h"
 #include "core/vec.h"
 #include "solvers/iteration.h"
 #include "solvers/solver.h"
@@ -121,19 +123,38 @@ static tes_status osem_check(tes_problem *pb, const tes_solver_options *opt, con
     return TES_OK;
 }
 
-/* A given start must be positive everywhere (NaN counts as not positive). */
+/* A start must be >= 0 everywhere, finite, and > 0 somewhere. Voxels at 0
+ * stay at 0 under the multiplicative updates: they are allowed (an earlier
+ * OSEM run's volume, or a checkpoint, has them where the activity died out),
+ * and counted in the log. mask is scratch. */
 static tes_status osem_check_positive(tes_problem *pb, const tes_array *x, tes_array *mask,
                                       tes_solver_algorithm alg) {
+    const char *name = tes_solver_algorithm_name(alg);
+    /* max(x, 0) - x: non-zero where x < 0; NaN where x is. */
+    TES_CALL(tes_array_copy(mask, x));
+    TES_CALL(tes_vec_clamp(mask, 0.0f, INFINITY));
+    TES_CALL(tes_vec_sub(mask, mask, x));
+    double negative = 0.0;
+    TES_CALL(tes_operator_volume_dot(pb->op, mask, mask, &negative));
+    TES_CHECK(isfinite(negative), TES_ERR_ARG, "the initial volume holds NaN or Inf values");
+    TES_CHECK(negative == 0.0, TES_ERR_ARG,
+              "the initial volume has voxels < 0 (their root sum of squares is %g): %s needs a "
+              "start >= 0",
+              sqrt(negative), name);
+    /* x / x: 1 where x > 0. */
     TES_CALL(tes_vec_div_guarded(mask, x, x, 0.0f));
     double positive = 0.0;
     TES_CALL(tes_operator_volume_dot(pb->op, mask, mask, &positive));
     TES_CHECK(isfinite(positive), TES_ERR_ARG, "the initial volume holds Inf values");
     size_t voxels = tes_problem_voxels(pb);
-    size_t bad = voxels - (size_t)llround(positive);
-    TES_CHECK(bad == 0, TES_ERR_ARG,
-              "the initial volume has %zu of %zu voxels <= 0 or NaN: %s needs a positive start "
-              "(multiplicative updates keep such a voxel where it is)",
-              bad, voxels, tes_solver_algorithm_name(alg));
+    size_t zeros = voxels - (size_t)llround(positive);
+    TES_CHECK(zeros < voxels, TES_ERR_ARG,
+              "the initial volume has no voxel > 0: %s needs a positive start (multiplicative "
+              "updates keep a voxel at 0 where it is)",
+              name);
+    if (zeros)
+        tes_log(TES_LOG_INFO, "%s: %zu of %zu voxels start at 0 and stay there", name, zeros,
+                voxels);
     return TES_OK;
 }
 

@@ -1,6 +1,6 @@
 /* t414: the solver options: invalid values refused with the field named;
- * the initial volume (constant, given; OSEM refuses a start <= 0 with the
- * count of such voxels); a callback stops the solve; the tolerance stops it
+ * the initial volume (constant, given; OSEM keeps voxels that start at 0
+ * at 0 and refuses a start with voxels < 0, NaN, or none > 0); a callback stops the solve; the tolerance stops it
  * (converged or stagnated) and r_0 / rho follow solver.h. argv: [backend].
  * One rank. */
 #include "solver_testing.h"
@@ -112,16 +112,27 @@ static void test_solves(tes_backend backend) {
     free(split);
     tes_array_destroy(&five);
 
-    /* OSEM refuses a given start with voxels <= 0, naming how many. */
+    /* OSEM takes a given start with voxels at 0 (they stay 0) and refuses
+     * one with a voxel < 0 or NaN, or with none > 0. */
     tes_solver_options_default(&o);
     o.init = TES_SOLVER_INIT_GIVEN;
+    o.iterations = 2;
     EXPECT_OK(tes_vec_fill(t.x, 1.0f));
     float *host = t.x->location == TES_HOST ? t.x->data : NULL;
     if (host) {
         host[0] = 0.0f;
+        const size_t centre = ((size_t)N / 2 * N + N / 2) * N + N / 2;
+        if (EXPECT_OK(tes_osem_solve(t.pb, t.y, t.x, &o, &res)))
+            EXPECT(host[0] == 0.0f && host[centre] > 0.0f && host[centre] != 1.0f,
+                   "OSEM: the voxel at 0 moved (%g), or the centre did not (%g)",
+                   (double)host[0], (double)host[centre]);
         host[1] = -1.0f;
         EXPECT_ERROR(tes_osem_solve(t.pb, t.y, t.x, &o, &res), TES_ERR_ARG,
-                     "2 of 4096 voxels <= 0");
+                     "has voxels < 0 (their root sum of squares is 1)");
+        host[1] = NAN;
+        EXPECT_ERROR(tes_osem_solve(t.pb, t.y, t.x, &o, &res), TES_ERR_ARG, "NaN or Inf");
+        EXPECT_OK(tes_vec_fill(t.x, 0.0f));
+        EXPECT_ERROR(tes_osem_solve(t.pb, t.y, t.x, &o, &res), TES_ERR_ARG, "no voxel > 0");
     }
 
     /* The tolerance: stagnation ends a long noise-free SIRT run early. */
