@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 
+#include "core/comm.h"
 #include "core/status.h"
 #include "decomposition/grid.h"
 #include "kernels/geometry.h"
@@ -18,13 +19,13 @@ extern "C" {
 #define TES_PLAN_VALUE_BYTES ((size_t)4)
 
 /* Bytes reserved per stitch a rank takes part in (a communicator of more
- * than one rank). The backprojection stitch reduces the partial slab in
- * place, but MPI works through a temporary of up to one chunk per call
- * (TES_COMM_CHUNK_BYTES_DEFAULT) and NCCL keeps its own channel buffers
- * (NCCL_BUFFSIZE, 4 MiB, per channel and protocol); the forward stitch
- * gathers projections into a bounded buffer of the same size
- * (TES_OPERATOR_STITCH_BUFFER_BYTES in src/solvers/operator.c). */
-#define TES_PLAN_STITCH_RESERVE_BYTES ((size_t)64 << 20)
+ * than one rank): one reduction chunk. The backprojection stitch reduces
+ * the partial slab in place, but MPI works through a temporary of up to one
+ * chunk per call and NCCL keeps its own channel buffers (NCCL_BUFFSIZE,
+ * 4 MiB, per channel and protocol); the forward stitch gathers projections
+ * into a buffer no larger (TES_OPERATOR_STITCH_BUFFER_BYTES in
+ * src/solvers/operator.c). */
+#define TES_PLAN_STITCH_RESERVE_BYTES TES_COMM_CHUNK_BYTES_DEFAULT
 
 /* What the plan depends on. */
 typedef struct tes_plan_input {

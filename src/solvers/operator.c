@@ -19,6 +19,7 @@
 
 #include "core/timer.h"
 #include "core/vec.h"
+#include "decomposition/memory.h"
 #include "decomposition/partition.h"
 #include "kernels/projector.h"
 
@@ -35,6 +36,8 @@ enum { TES_OPERATOR_CHUNKS = 4 };
  * read by tes_operator_create, overrides it (tests use it to force
  * batches). */
 #define TES_OPERATOR_STITCH_BUFFER_BYTES ((size_t)32 << 20)
+_Static_assert(TES_OPERATOR_STITCH_BUFFER_BYTES <= TES_PLAN_STITCH_RESERVE_BYTES,
+               "the memory plan reserves room for the forward stitch buffer");
 #define TES_OPERATOR_STITCH_BUFFER_ENV   "TES_STITCH_BUFFER_BYTES"
 
 struct tes_operator {
