@@ -91,6 +91,23 @@ static inline const char *io_path(char *buf, const char *name) {
     return buf;
 }
 
+/* The call's status st must be code on every rank alike, and its message
+ * must hold each of texts (NULL-terminated). TES_TEST_VERBOSE prints it.
+ * The error is left set (the caller clears it). */
+static inline void io_expect_status(tes_status st, tes_status code, const char *const *texts,
+                                    const char *what) {
+    const char *msg = tes_error_message();
+    if (getenv("TES_TEST_VERBOSE") && io_rank == 0)
+        printf("%s: %s\n", what, msg);
+    EXPECT(st == code, "%s: got %s (\"%s\"), expected %s", what, tes_status_name(st), msg,
+           tes_status_name(code));
+    for (size_t i = 0; texts[i]; ++i)
+        EXPECT(strstr(msg, texts[i]), "%s: message \"%s\" lacks \"%s\"", what, msg, texts[i]);
+    int codes[2] = {(int)st, -(int)st}, range[2];
+    MPI_Allreduce(codes, range, 2, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    EXPECT(range[0] == -range[1], "%s: the ranks disagree on the status", what);
+}
+
 /* ---- small HDF5 files (rank 0 only) ------------------------------------- */
 
 static inline hid_t h5t_create(const char *path) {

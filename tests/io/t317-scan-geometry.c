@@ -131,19 +131,9 @@ static void test_read(void) {
     tes_scan_close(&s);
 }
 
-/* The status must be code on every rank, the message must hold each text. */
 static void expect_failure(tes_status st, tes_status code, const char *const *texts,
                            const char *what) {
-    const char *msg = tes_error_message();
-    if (getenv("TES_TEST_VERBOSE") && io_rank == 0)
-        printf("%s: %s\n", what, msg);
-    EXPECT(st == code, "%s: got %s (\"%s\"), expected %s", what, tes_status_name(st), msg,
-           tes_status_name(code));
-    for (size_t i = 0; texts[i]; ++i)
-        EXPECT(strstr(msg, texts[i]), "%s: message \"%s\" lacks \"%s\"", what, msg, texts[i]);
-    int codes[2] = {(int)st, -(int)st}, range[2];
-    MPI_Allreduce(codes, range, 2, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-    EXPECT(range[0] == -range[1], "%s: the ranks disagree on the status", what);
+    io_expect_status(st, code, texts, what);
     tes_error_clear();
 }
 

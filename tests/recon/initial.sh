@@ -52,18 +52,17 @@ expect_in second.log "initial volume: first.h5:/volume"
 log "refused: another shape, no file, no dataset, no initial_file"
 job small 1 "" 16
 expect "$EXIT_DONE" small.log small.ini
-job shape $K $'initial = file\ninitial_file = small.h5' 24
-expect "$EXIT_INPUT" shape.log shape.ini
-expect_in shape.log "initial_file: small.h5:/volume has shape (16, 16, 16), the job's volume is (24, 24, 24)"
-job nofile $K $'initial = file\ninitial_file = none.h5' 24
-expect "$EXIT_INPUT" nofile.log nofile.ini
-expect_in nofile.log "none.h5"
-job nodataset $K $'initial = file\ninitial_file = first.h5:/elsewhere' 24
-expect "$EXIT_INPUT" nodataset.log nodataset.ini
-expect_in nodataset.log "/elsewhere"
-job bare $K $'initial = file' 24
-expect "$EXIT_INPUT" bare.log bare.ini
-expect_in bare.log "initial = file: give initial_file = FILE[:/dataset] too"
+# refused NAME LINES MESSAGE: a job of 24^3 with LINES exits 2 saying MESSAGE.
+refused() {
+  job "$1" "$K" "$2" 24
+  expect "$EXIT_INPUT" "$1.log" "$1.ini"
+  expect_in "$1.log" "$3"
+}
+refused shape $'initial = file\ninitial_file = small.h5' \
+  "initial_file: small.h5:/volume has shape (16, 16, 16), the job's volume is (24, 24, 24)"
+refused nofile $'initial = file\ninitial_file = none.h5' "none.h5"
+refused nodataset $'initial = file\ninitial_file = first.h5:/elsewhere' "/elsewhere"
+refused bare $'initial = file' "initial = file: give initial_file = FILE[:/dataset] too"
 for name in shape nofile nodataset bare; do
   [ ! -e "$name.h5" ] || fail "a refused run ($name) wrote its volume"
 done
