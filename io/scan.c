@@ -173,7 +173,9 @@ tes_status tes_scan_generate_angles(tes_scan *s) {
     s->angles_generated = 1;
     s->angles_path[0] = '\0';
     snprintf(s->angle_unit, sizeof s->angle_unit, "none (equally spaced over 180 degrees)");
-    tes_log(TES_LOG_WARN, "%s has no angles: assuming %zu views equally spaced over 180 degrees",
+    tes_log(TES_LOG_WARN,
+            "%s has no angles: its %zu views are taken as equally spaced (over 180 degrees, or "
+            "as a job's [geometry] first_angle and angle_range say)",
             s->file, s->projections);
     return TES_OK;
 }
