@@ -8,24 +8,6 @@
 #include "core/device.h"
 #include "kernels/backproject_impl.h"
 
-static tes_status check_part(const tes_vol_geom *vol, const tes_proj_geom *proj,
-                             const tes_proj_part *part) {
-    TES_CHECK(part->z_begin < part->z_end && part->z_end <= vol->nz, TES_ERR_ARG,
-              "FBP backprojection: slab [%zu, %zu) is empty or outside the volume's %zu slices",
-              part->z_begin, part->z_end, vol->nz);
-    TES_CHECK(part->row_begin < part->row_end && part->row_end <= proj->nrows, TES_ERR_ARG,
-              "FBP backprojection: rows [%zu, %zu) are empty or outside the detector's %zu rows",
-              part->row_begin, part->row_end, proj->nrows);
-    TES_CHECK(part->nviews > 0, TES_ERR_ARG, "FBP backprojection needs at least one view");
-    for (size_t i = 0; i < part->nviews; ++i) {
-        size_t v = part->views ? part->views[i] : i;
-        TES_CHECK(v < proj->nviews, TES_ERR_ARG,
-                  "FBP backprojection: local view %zu is view %zu, the geometry has %zu", i, v,
-                  proj->nviews);
-    }
-    return TES_OK;
-}
-
 static tes_bp_geom bp_geom(const tes_vol_geom *vol, const tes_proj_geom *proj,
                            const tes_proj_part *part) {
     tes_bp_geom g = {0};
@@ -82,7 +64,7 @@ tes_status tes_backproject_fbp(const tes_vol_geom *vol, const tes_proj_geom *pro
     tes_proj_part whole = tes_proj_part_whole(vol, proj);
     if (!part)
         part = &whole;
-    TES_CALL(check_part(vol, proj, part));
+    TES_CALL(tes_proj_part_check(vol, proj, part, "FBP backprojection"));
     TES_CHECK(tes_backend_usable(backend), TES_ERR_BACKEND,
               "backend %s is not usable here (built without it, or no device)",
               tes_backend_name(backend));

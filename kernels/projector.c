@@ -11,24 +11,27 @@ tes_proj_part tes_proj_part_whole(const tes_vol_geom *vol, const tes_proj_geom *
     return part;
 }
 
-static tes_status check_part(const tes_vol_geom *vol, const tes_proj_geom *proj,
-                             const tes_proj_part *part) {
-    TES_CHECK(part->z_begin < part->z_end && part->z_end <= vol->nz, TES_ERR_ARG,
-              "slab [%zu, %zu) is empty or outside the volume's %zu slices", part->z_begin,
-              part->z_end, vol->nz);
+tes_status tes_proj_part_check(const tes_vol_geom *vol, const tes_proj_geom *proj,
+                               const tes_proj_part *part, const char *who) {
+    TES_CHECK(part, TES_ERR_ARG, "%s: no part given", who);
+    if (vol)
+        TES_CHECK(part->z_begin < part->z_end && part->z_end <= vol->nz, TES_ERR_ARG,
+                  "%s: slab [%zu, %zu) is empty or outside the volume's %zu slices", who,
+                  part->z_begin, part->z_end, vol->nz);
     TES_CHECK(part->row_begin < part->row_end && part->row_end <= proj->nrows, TES_ERR_ARG,
-              "detector rows [%zu, %zu) are empty or outside the detector's %zu rows",
+              "%s: detector rows [%zu, %zu) are empty or outside the detector's %zu rows", who,
               part->row_begin, part->row_end, proj->nrows);
-    TES_CHECK(part->nviews > 0, TES_ERR_ARG, "a projector needs at least one view");
+    TES_CHECK(part->nviews > 0, TES_ERR_ARG, "%s: at least one view is needed", who);
     if (!part->views) {
         TES_CHECK(part->nviews <= proj->nviews, TES_ERR_ARG,
-                  "%zu views requested, the geometry has %zu", part->nviews, proj->nviews);
+                  "%s: %zu views requested, the geometry has %zu", who, part->nviews,
+                  proj->nviews);
         return TES_OK;
     }
     for (size_t i = 0; i < part->nviews; ++i)
         TES_CHECK(part->views[i] < proj->nviews, TES_ERR_ARG,
-                  "local view %zu is global view %zu, the geometry has %zu", i, part->views[i],
-                  proj->nviews);
+                  "%s: local view %zu is global view %zu, the geometry has %zu", who, i,
+                  part->views[i], proj->nviews);
     return TES_OK;
 }
 
@@ -80,7 +83,7 @@ tes_status tes_projector_create(tes_projector **out, const tes_vol_geom *vol,
     tes_proj_part whole = tes_proj_part_whole(vol, proj);
     if (!part)
         part = &whole;
-    TES_CALL(check_part(vol, proj, part));
+    TES_CALL(tes_proj_part_check(vol, proj, part, "projector"));
     TES_CHECK(tes_backend_usable(backend), TES_ERR_BACKEND,
               "backend %s is not usable here (built without it, or no device)",
               tes_backend_name(backend));

@@ -32,6 +32,12 @@ typedef struct tes_projector tes_projector;
 /* The whole problem: every slice, row and view. */
 tes_proj_part tes_proj_part_whole(const tes_vol_geom *vol, const tes_proj_geom *proj);
 
+/* Check part against the geometries: a slab inside vol's slices (vol NULL:
+ * no slab to check), detector rows inside proj's, at least one view, each
+ * inside proj's. Errors (TES_ERR_ARG) start with who. */
+tes_status tes_proj_part_check(const tes_vol_geom *vol, const tes_proj_geom *proj,
+                               const tes_proj_part *part, const char *who);
+
 /* Create a projector for part (NULL: the whole problem) on a backend. The
  * geometries are validated and copied; part's view list is copied. */
 tes_status tes_projector_create(tes_projector **out, const tes_vol_geom *vol,

@@ -199,25 +199,6 @@ tes_status tes_phantom_voxelize(const tes_vol_geom *vol, size_t z_begin, size_t 
     return TES_OK;
 }
 
-/* Check part against the geometry, as tes_projector_create does for the
- * rows and views (the slab plays no part here). */
-static tes_status check_part(const tes_proj_geom *proj, const tes_proj_part *part) {
-    TES_CHECK(part->row_begin < part->row_end && part->row_end <= proj->nrows, TES_ERR_ARG,
-              "detector rows [%zu, %zu) are empty or outside the detector's %zu rows",
-              part->row_begin, part->row_end, proj->nrows);
-    TES_CHECK(part->nviews > 0, TES_ERR_ARG, "phantom projection needs at least one view");
-    if (!part->views) {
-        TES_CHECK(part->nviews <= proj->nviews, TES_ERR_ARG,
-                  "%zu views requested, the geometry has %zu", part->nviews, proj->nviews);
-        return TES_OK;
-    }
-    for (size_t i = 0; i < part->nviews; ++i)
-        TES_CHECK(part->views[i] < proj->nviews, TES_ERR_ARG,
-                  "local view %zu is global view %zu, the geometry has %zu", i, part->views[i],
-                  proj->nviews);
-    return TES_OK;
-}
-
 /* Mean line integral over sub x sub rays spread over pixel (row, col). */
 static double pixel_integral(const tes_phantom_frames *frames, const tes_proj_geom *proj,
                              size_t view, size_t row, size_t col, int sub) {
@@ -238,7 +219,8 @@ tes_status tes_phantom_project(const tes_vol_geom *vol, const tes_proj_geom *pro
     tes_proj_part whole = tes_proj_part_whole(vol, proj);
     if (!part)
         part = &whole;
-    TES_CALL(check_part(proj, part));
+    /* The slab plays no part in the phantom's line integrals. */
+    TES_CALL(tes_proj_part_check(NULL, proj, part, "phantom projection"));
     TES_CHECK(subpixels >= 1 && subpixels <= TES_PHANTOM_MAX_SUBPIXELS, TES_ERR_ARG,
               "phantom projection subpixels %d must be between 1 and %d", subpixels,
               TES_PHANTOM_MAX_SUBPIXELS);
