@@ -11,33 +11,6 @@
 /* A row of the plan table is printed for at most this many ranks. */
 enum { TES_GRID_PRINT_MAX_RANKS = 64, TES_GRID_TEXT_BYTES = 32 };
 
-static tes_status check_request(const tes_grid_request *req, int nranks, size_t nz) {
-    TES_CHECK(req->volume_vectors >= 1 && req->data_vectors >= 1, TES_ERR_ARG,
-              "grid request: volume_vectors (%d) and data_vectors (%d) must be at least 1",
-              req->volume_vectors, req->data_vectors);
-    TES_CHECK(req->p_slab >= 0 && req->p_view >= 0, TES_ERR_ARG,
-              "grid request: p_slab (%d) and p_view (%d) must not be negative", req->p_slab,
-              req->p_view);
-    if (req->p_slab == 0 && req->p_view == 0)
-        return TES_OK;
-    TES_CHECK(req->p_slab > 0 && req->p_view > 0, TES_ERR_PLAN,
-              "grid %d x %d (P_slab x P_view): give both or neither (0 x 0 chooses from memory)",
-              req->p_slab, req->p_view);
-    TES_CHECK((long long)req->p_slab * req->p_view == nranks, TES_ERR_PLAN,
-              "grid %d x %d (P_slab x P_view) has %lld ranks, the job runs on %d", req->p_slab,
-              req->p_view, (long long)req->p_slab * req->p_view, nranks);
-    if ((size_t)req->p_slab > nz) {
-        int fit = 1; /* the largest slab count that divides nranks and fits nz */
-        for (int d = 1; d <= nranks && (size_t)d <= nz; ++d)
-            fit = nranks % d ? fit : d;
-        TES_FAIL(TES_ERR_PLAN,
-                 "grid %d x %d (P_slab x P_view): %d slabs for a volume of %zu slices; P_slab "
-                 "must be at most nz, put the other ranks into view groups (e.g. grid %d x %d)",
-                 req->p_slab, req->p_view, req->p_slab, nz, fit, nranks / fit);
-    }
-    return TES_OK;
-}
-
 /* Every rank plans with the smallest limit any rank was given, so that all
  * ranks choose the same grid (limits may come from each node's free memory). */
 static tes_status agree_on_limit(MPI_Comm comm, size_t mem_per_rank, size_t *limit) {
@@ -77,19 +50,10 @@ tes_status tes_grid_create(tes_grid **out, MPI_Comm comm, const tes_vol_geom *vo
     int nranks = 0, rank = 0;
     TES_MPI_CALL(MPI_Comm_size(comm, &nranks));
     TES_MPI_CALL(MPI_Comm_rank(comm, &rank));
-    TES_CALL(check_request(req, nranks, vol->nz));
-
     tes_plan_input in = {vol, proj, req->volume_vectors, req->data_vectors, 0};
     TES_CALL(agree_on_limit(comm, req->mem_per_rank, &in.limit));
-    int p_slab = req->p_slab, p_view = req->p_view;
-    if (p_slab == 0) {
-        TES_CALL(tes_memory_plan_choose(&in, nranks, &p_slab));
-        p_view = nranks / p_slab;
-    } else if (in.limit) {
-        tes_memory_plan largest = tes_memory_plan_largest(&in, p_slab, p_view);
-        if (largest.total_bytes > in.limit)
-            TES_CALL(tes_memory_plan_refuse(&in, nranks, p_slab, p_view));
-    }
+    int p_slab = 0, p_view = 0;
+    TES_CALL(tes_memory_plan_grid(&in, req, nranks, &p_slab, &p_view));
 
     tes_grid *g = calloc(1, sizeof *g);
     TES_CHECK(g, TES_ERR_ALLOC, "cannot allocate the rank grid");

@@ -259,3 +259,48 @@ tes_status tes_memory_plan_choose(const tes_plan_input *in, int nranks, int *p_s
     TES_CALL(refuse(in, nranks, least_slab, nranks / least_slab, 1));
     return TES_OK;
 }
+
+/* What a request asks that no memory can give. */
+static tes_status check_request(const tes_grid_request *req, int nranks, size_t nz) {
+    TES_CHECK(req->volume_vectors >= 1 && req->data_vectors >= 1, TES_ERR_ARG,
+              "grid request: volume_vectors (%d) and data_vectors (%d) must be at least 1",
+              req->volume_vectors, req->data_vectors);
+    TES_CHECK(req->p_slab >= 0 && req->p_view >= 0, TES_ERR_ARG,
+              "grid request: p_slab (%d) and p_view (%d) must not be negative", req->p_slab,
+              req->p_view);
+    if (req->p_slab == 0 && req->p_view == 0)
+        return TES_OK;
+    TES_CHECK(req->p_slab > 0 && req->p_view > 0, TES_ERR_PLAN,
+              "grid %d x %d (P_slab x P_view): give both or neither (0 x 0 chooses from memory)",
+              req->p_slab, req->p_view);
+    TES_CHECK((long long)req->p_slab * req->p_view == nranks, TES_ERR_PLAN,
+              "grid %d x %d (P_slab x P_view) has %lld ranks, the job runs on %d", req->p_slab,
+              req->p_view, (long long)req->p_slab * req->p_view, nranks);
+    if ((size_t)req->p_slab > nz) {
+        int fit = 1; /* the largest slab count that divides nranks and fits nz */
+        for (int d = 1; d <= nranks && (size_t)d <= nz; ++d)
+            fit = nranks % d ? fit : d;
+        TES_FAIL(TES_ERR_PLAN,
+                 "grid %d x %d (P_slab x P_view): %d slabs for a volume of %zu slices; P_slab "
+                 "must be at most nz, put the other ranks into view groups (e.g. grid %d x %d)",
+                 req->p_slab, req->p_view, req->p_slab, nz, fit, nranks / fit);
+    }
+    return TES_OK;
+}
+
+tes_status tes_memory_plan_grid(const tes_plan_input *in, const tes_grid_request *req, int nranks,
+                                int *p_slab, int *p_view) {
+    TES_CALL(check_request(req, nranks, in->vol->nz));
+    int ps = req->p_slab, pv = req->p_view;
+    if (ps == 0) {
+        TES_CALL(tes_memory_plan_choose(in, nranks, &ps));
+        pv = nranks / ps;
+    } else if (in->limit) {
+        tes_memory_plan largest = tes_memory_plan_largest(in, ps, pv);
+        if (largest.total_bytes > in->limit)
+            TES_CALL(tes_memory_plan_refuse(in, nranks, ps, pv));
+    }
+    *p_slab = ps;
+    *p_view = pv;
+    return TES_OK;
+}

@@ -53,6 +53,14 @@ tes_status tes_memory_plan_choose(const tes_plan_input *in, int nranks, int *p_s
  * and the smallest rank count that fits the limit. */
 tes_status tes_memory_plan_refuse(const tes_plan_input *in, int nranks, int p_slab, int p_view);
 
+/* The grid of nranks ranks for req (in.limit: the memory limit): req's
+ * P_slab x P_view, checked (both or neither given, their product nranks,
+ * P_slab at most nz) and refused when its largest rank exceeds the limit,
+ * or for 0 x 0 the one tes_memory_plan_choose picks. TES_ERR_PLAN with the
+ * numbers. */
+tes_status tes_memory_plan_grid(const tes_plan_input *in, const tes_grid_request *req, int nranks,
+                                int *p_slab, int *p_view);
+
 /* bytes as "512 B", "1.50 KiB", "12.00 MiB", "3.25 GiB", "1.10 TiB". */
 const char *tes_bytes_text(char *buf, size_t len, double bytes);
 

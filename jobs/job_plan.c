@@ -58,21 +58,6 @@ tes_status tes_job_grid_request(const tes_job *job, tes_grid_request *req) {
     return TES_OK;
 }
 
-/* What tes_grid_create refuses before it looks at memory. */
-static tes_status check_request(const tes_grid_request *req, int nranks, size_t nz) {
-    TES_CHECK(nranks >= 1, TES_ERR_ARG, "plan: %d ranks; expected at least 1", nranks);
-    if (req->p_slab == 0 && req->p_view == 0)
-        return TES_OK;
-    TES_CHECK((long long)req->p_slab * req->p_view == nranks, TES_ERR_PLAN,
-              "grid %d x %d (P_slab x P_view) has %lld ranks, the job runs on %d", req->p_slab,
-              req->p_view, (long long)req->p_slab * req->p_view, nranks);
-    TES_CHECK((size_t)req->p_slab <= nz, TES_ERR_PLAN,
-              "grid %d x %d (P_slab x P_view): %d slabs for a volume of %zu slices; P_slab "
-              "must be at most nz, put the other ranks into view groups",
-              req->p_slab, req->p_view, req->p_slab, nz);
-    return TES_OK;
-}
-
 void tes_job_plan_rank_of(const tes_job_plan *plan, const tes_vol_geom *vol,
                           const tes_proj_geom *proj, const tes_grid_request *req, int rank,
                           tes_job_plan_rank *out) {
@@ -93,17 +78,10 @@ tes_status tes_job_plan_grid(const tes_vol_geom *vol, const tes_proj_geom *proj,
                              const tes_grid_request *req, int nranks, tes_job_plan *plan) {
     TES_CHECK(vol && proj && req && plan, TES_ERR_ARG, "tes_job_plan_grid: NULL argument");
     TES_CALL(tes_proj_geom_validate(proj, vol));
-    TES_CALL(check_request(req, nranks, vol->nz));
+    TES_CHECK(nranks >= 1, TES_ERR_ARG, "plan: %d ranks; expected at least 1", nranks);
     tes_plan_input in = {vol, proj, req->volume_vectors, req->data_vectors, req->mem_per_rank};
-    int p_slab = req->p_slab, p_view = req->p_view;
-    if (p_slab == 0) {
-        TES_CALL(tes_memory_plan_choose(&in, nranks, &p_slab));
-        p_view = nranks / p_slab;
-    } else if (in.limit) {
-        tes_memory_plan largest = tes_memory_plan_largest(&in, p_slab, p_view);
-        if (largest.total_bytes > in.limit)
-            TES_CALL(tes_memory_plan_refuse(&in, nranks, p_slab, p_view));
-    }
+    int p_slab = 0, p_view = 0;
+    TES_CALL(tes_memory_plan_grid(&in, req, nranks, &p_slab, &p_view));
     tes_job_plan p = {nranks, p_slab, p_view, tes_slabs_overlap(proj, vol, p_slab), 0, {0}};
     /* Group 0 holds the most views: the largest rank is in it. */
     for (int r = 0; r < nranks; r += p_view) {
