@@ -57,16 +57,7 @@ static tes_status read_angles(tes_scan *s, const char *path, int required) {
         TES_CHECK(!required, TES_ERR_INPUT, "%s has no dataset %s (the angles)", s->file, path);
         return tes_scan_generate_angles(s);
     }
-    snprintf(s->angles_path, sizeof s->angles_path, "%s", path);
-    char unit[TES_SCAN_UNIT_BYTES];
-    int found = 0;
-    TES_CALL(tes_h5_input_attr_text(in, path, "units", unit, sizeof unit, &found));
-    double *values = NULL;
-    size_t n = 0;
-    TES_CALL(tes_h5_input_read_doubles(in, path, "angles", &values, &n));
-    tes_status st = tes_scan_take_angles(s, values, n, unit);
-    free(values);
-    TES_CALL(st);
+    TES_CALL(tes_scan_read_angles(s, path, "angles"));
     return TES_OK;
 }
 

@@ -127,15 +127,7 @@ static tes_status read_angles(tes_scan *s, const char *path) {
     TES_CHECK(found, TES_ERR_INPUT,
               "%s has no dataset %s (the rotation angles); give the path of the angles", s->file,
               path);
-    snprintf(s->angles_path, sizeof s->angles_path, "%s", path);
-    char unit[TES_SCAN_UNIT_BYTES];
-    TES_CALL(tes_h5_input_attr_text(in, path, "units", unit, sizeof unit, &found));
-    double *values = NULL;
-    size_t n = 0;
-    TES_CALL(tes_h5_input_read_doubles(in, path, "rotation angles", &values, &n));
-    tes_status st = tes_scan_take_angles(s, values, n, unit);
-    free(values);
-    TES_CALL(st);
+    TES_CALL(tes_scan_read_angles(s, path, "rotation angles"));
     return TES_OK;
 }
 

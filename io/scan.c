@@ -144,7 +144,7 @@ static tes_status angle_scale(tes_scan *s, const char *unit, double *scale) {
              s->angles_path, unit);
 }
 
-tes_status tes_scan_take_angles(tes_scan *s, const double *values, size_t n, const char *unit) {
+static tes_status take_angles(tes_scan *s, const double *values, size_t n, const char *unit) {
     int per_frame = n == s->frames;
     TES_CHECK(per_frame || n == s->projections, TES_ERR_INPUT,
               "%s: %s holds %zu angles, but %s has %zu projection(s)%s", s->file, s->angles_path, n,
@@ -162,6 +162,20 @@ tes_status tes_scan_take_angles(tes_scan *s, const double *values, size_t n, con
                   s->angles_path, at, i, values[at]);
         s->angles[i] = values[at] * scale;
     }
+    return TES_OK;
+}
+
+tes_status tes_scan_read_angles(tes_scan *s, const char *path, const char *what) {
+    snprintf(s->angles_path, sizeof s->angles_path, "%s", path);
+    char unit[TES_SCAN_UNIT_BYTES];
+    int found = 0;
+    TES_CALL(tes_h5_input_attr_text(s->h5->in, path, "units", unit, sizeof unit, &found));
+    double *values = NULL;
+    size_t n = 0;
+    TES_CALL(tes_h5_input_read_doubles(s->h5->in, path, what, &values, &n));
+    tes_status st = take_angles(s, values, n, found ? unit : "");
+    free(values);
+    TES_CALL(st);
     return TES_OK;
 }
 

@@ -45,11 +45,12 @@ tes_status tes_scan_open_stack(tes_scan *s, const char *path, const char *what, 
  * attribute. */
 tes_status tes_scan_decide_values(tes_scan *s, tes_scan_values values);
 
-/* Set s->angles (radians) for the projections from the file's values: one
- * per frame (picked by s->view_frames) or one per projection. unit is the
- * angle dataset's "units" attribute ("" when absent: degrees). Fails on a
- * count mismatch, an unknown unit and non-finite angles. */
-tes_status tes_scan_take_angles(tes_scan *s, const double *values, size_t n, const char *unit);
+/* Set s->angles (radians) for the projections from the dataset at path
+ * (what it is, for messages): one value per frame (picked by
+ * s->view_frames) or one per projection, in the unit of its "units"
+ * attribute (degrees when absent). Fails on a count mismatch, an unknown
+ * unit and non-finite angles. */
+tes_status tes_scan_read_angles(tes_scan *s, const char *path, const char *what);
 
 /* Angles equally spaced over 180 degrees (no angles in the file). */
 tes_status tes_scan_generate_angles(tes_scan *s);
