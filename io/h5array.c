@@ -359,6 +359,15 @@ static void report_transfer(tes_h5_io_report *report, hid_t dxpl, const char *wh
     }
 }
 
+/* Rows of the piece that starts at row begin: rows_per_piece, fewer for
+ * the last piece, none past the end (a rank with fewer pieces than the
+ * others joins theirs with an empty selection). */
+static size_t piece_rows(size_t begin, size_t rows_per_piece, size_t rows) {
+    if (begin >= rows)
+        return 0;
+    return rows - begin < rows_per_piece ? rows - begin : rows_per_piece;
+}
+
 /* Number of pieces of at most TES_H5_TRANSFER_MAX_BYTES for rows rows of
  * row_bytes, and the most any rank needs (every rank joins every piece). */
 static tes_status count_pieces(MPI_Comm comm, size_t rows, size_t row_bytes, size_t *rows_per_piece,
@@ -446,8 +455,7 @@ static tes_status write_rows(MPI_Comm comm, hid_t dset, const tes_h5_name *name,
                  "cannot ask for collective IO");
     for (unsigned long long p = 0; p < pieces; ++p) {
         size_t begin = (size_t)p * rows_per_piece;
-        size_t n =
-            begin < rows ? (rows - begin < rows_per_piece ? rows - begin : rows_per_piece) : 0;
+        size_t n = piece_rows(begin, rows_per_piece, rows);
         const float *data = (const float *)local->data + (n ? begin * row_elems : 0);
         H5_CALL_GOTO(st, select_rows(fspace, ndim, dims, offset + begin, n), done,
                      "cannot select rows %zu..%zu of %s", offset + begin, offset + begin + n,
@@ -932,8 +940,7 @@ static tes_status read_rows(MPI_Comm comm, h5_source *src, const tes_h5_name *na
                  "cannot ask for collective IO");
     for (unsigned long long p = 0; p < pieces; ++p) {
         size_t begin = (size_t)p * rows_per_piece;
-        size_t n =
-            begin < rows ? (rows - begin < rows_per_piece ? rows - begin : rows_per_piece) : 0;
+        size_t n = piece_rows(begin, rows_per_piece, rows);
         size_t elems = n * row_elems;
         float *dst = (float *)out->data + (elems ? begin * row_elems : 0);
         void *buf = src->kind == ELEM_F32 ? (void *)dst : staging;
