@@ -141,12 +141,7 @@ static tes_status print_result(const bench_plan *plan, tes_geom_kind kind, const
                           "threads", tes_backend_threads(), "repeats", (json_int_t)r, "warmup",
                           (json_int_t)plan->warmup, "seconds_median", median, "seconds_min",
                           times[0], "gups", gups, "device", plan->device);
-    char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    TES_CHECK(line, TES_ERR_ALLOC, "cannot format the benchmark's JSON line");
-    printf("%s\n", line);
-    fflush(stdout);
-    free(line);
+    TES_CALL(tes_bench_print_line(o, 0, 1));
     tes_log(TES_LOG_INFO, "bench projector: %s %s %zu^3, %zu views: median %.4f s, %.3f GUPS",
             tes_geom_kind_name(kind), adjoint ? "adjoint" : "forward", c->n, c->views, median,
             gups);

@@ -1,5 +1,6 @@
 #include "cli/bench_common.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,4 +121,16 @@ void tes_bench_problem_destroy(tes_bench_problem *b) {
     tes_problem_destroy(&b->pb);
     tes_grid_destroy(&b->grid);
     tes_proj_geom_destroy(&b->proj);
+}
+
+tes_status tes_bench_print_line(json_t *o, size_t flags, int print) {
+    char *line = o ? json_dumps(o, JSON_COMPACT | flags) : NULL;
+    json_decref(o);
+    TES_CHECK(line, TES_ERR_ALLOC, "cannot format the benchmark's JSON line");
+    if (print) {
+        printf("%s\n", line);
+        fflush(stdout);
+    }
+    free(line);
+    return TES_OK;
 }

@@ -11,6 +11,7 @@
 #ifndef TES_CLI_BENCH_COMMON_H
 #define TES_CLI_BENCH_COMMON_H
 
+#include <jansson.h>
 #include <mpi.h>
 #include <stddef.h>
 
@@ -65,6 +66,11 @@ tes_status tes_bench_problem_create(tes_bench_problem *b, MPI_Comm comm, tes_geo
                                     tes_backend backend);
 
 void tes_bench_problem_destroy(tes_bench_problem *b);
+
+/* Print o (a benchmark's figures, whose reference this takes) as one JSON
+ * line on stdout when print is non-zero; flags: json_dumps's, JSON_COMPACT
+ * added. Every caller gets the same status. */
+tes_status tes_bench_print_line(json_t *o, size_t flags, int print);
 
 /* Sort values[0 .. n) in place (n >= 1) and return their median, the mean
  * of the middle two when n is even; values[0] is then the smallest. */

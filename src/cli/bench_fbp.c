@@ -199,14 +199,7 @@ static tes_status print_case(const fbp_plan *plan, const fbp_case *c, const tes_
         "seconds_median", median, "seconds_min", min, "seconds_per_slice",
         median / (double)c->slices, "filter_seconds", filter, "backproject_seconds", backproject,
         "gups", updates / median / TES_GIGA, "device", plan->device);
-    char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    TES_CHECK(line, TES_ERR_ALLOC, "cannot format the benchmark's JSON line");
-    if (grid->rank == 0) {
-        printf("%s\n", line);
-        fflush(stdout);
-    }
-    free(line);
+    TES_CALL(tes_bench_print_line(o, 0, grid->rank == 0));
     tes_log(TES_LOG_INFO,
             "bench fbp: %s %zu x %zu x %zu from %zu views: %.3f s, %.4f s per slice, %.3f GUPS",
             tes_fbp_algorithm_name(c->cone ? TES_GEOM_CONE3D : TES_GEOM_PARALLEL3D), c->slices,

@@ -384,12 +384,7 @@ static tes_status print_result(const io_plan *plan, const char *op, double bytes
     json_t *o = json_pack("{s:s, s:s, s:i, s:I, s:f, s:f, s:s, s:s}", "bench", "io", "op", op,
                           "ranks", plan->nranks, "bytes", (json_int_t)bytes, "seconds_median", med,
                           "gbps", gbps, "io_module", plan->io_module, "cache", cache);
-    char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    TES_CHECK(line, TES_ERR_ALLOC, "cannot format the benchmark's JSON line");
-    printf("%s\n", line);
-    fflush(stdout);
-    free(line);
+    TES_CALL(tes_bench_print_line(o, 0, 1));
     tes_log(TES_LOG_INFO, "bench io: %s %.3g GB on %d rank(s): median %.4f s, %.3f GB/s", op,
             bytes / TES_BENCH_IO_GIGA, plan->nranks, med, gbps);
     return TES_OK;

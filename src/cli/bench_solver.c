@@ -154,12 +154,7 @@ static tes_status print_case(const sirt_plan *plan, const tes_grid *grid, tes_ge
         TES_MEDIAN(t, bytes_reduced_total, values), "reduce_hidden_share", hidden, "gups",
         TES_MEDIAN(t, gups, values), "device", plan->device);
     free(values);
-    char *line = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
-    json_decref(o);
-    TES_CHECK(line, TES_ERR_ALLOC, "cannot format the benchmark's JSON line");
-    printf("%s\n", line);
-    fflush(stdout);
-    free(line);
+    TES_CALL(tes_bench_print_line(o, JSON_REAL_PRECISION(6), 1));
     tes_log(TES_LOG_INFO,
             "bench sirt: %s (%zu, %zu, %zu), %zu views, grid %dx%d: median %.4f s per "
             "iteration, reduction %.0f%% hidden",
