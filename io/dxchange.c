@@ -1,8 +1,11 @@
 /* Data Exchange (APS): /exchange/data (theta, y, x) of projections,
  * /exchange/data_white (flats), /exchange/data_dark (darks), /exchange/theta
- * (degrees). Missing theta means equally spaced over 180 degrees. Already
+ * (degrees). With the data elsewhere, the angles are looked for beside them
+ * ("theta" in the data's group, as tessera project writes them). Missing
+ * theta means equally spaced over 180 degrees. Already
  * normalised data say so in the data's "units" attribute ("line
  * integral ..."), as htc2022_ta_fan.h5 does. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +15,7 @@
 #define TES_DXCHANGE_DATA   "/exchange/data"
 #define TES_DXCHANGE_FLATS  "/exchange/data_white"
 #define TES_DXCHANGE_DARKS  "/exchange/data_dark"
-#define TES_DXCHANGE_ANGLES "/exchange/theta"
+#define TES_DXCHANGE_ANGLES "theta" /* beside the data */
 
 static const char *or_default(const char *path, const char *fallback) {
     return path ? path : fallback;
@@ -76,6 +79,12 @@ tes_status tes_dxchange_describe(tes_scan *s, const tes_scan_options *opt) {
                             &s->flat_frames, s->flats_path));
     TES_CALL(open_reference(s, or_default(p->darks, TES_DXCHANGE_DARKS), p->darks != NULL, "",
                             "darks", &s->h5->darks, &s->ndarks, &s->dark_frames, s->darks_path));
-    TES_CALL(read_angles(s, or_default(p->angles, TES_DXCHANGE_ANGLES), p->angles != NULL));
+    char beside[TES_SCAN_PATH_BYTES];
+    const char *slash = strrchr(data, '/');
+    int n = snprintf(beside, sizeof beside, "%.*s/%s", slash ? (int)(slash - data) : 0, data,
+                     TES_DXCHANGE_ANGLES);
+    TES_CHECK(n > 0 && (size_t)n < sizeof beside, TES_ERR_ARG, "%s: the data path %s is too long",
+              s->file, data);
+    TES_CALL(read_angles(s, or_default(p->angles, beside), p->angles != NULL));
     return TES_OK;
 }

@@ -409,6 +409,63 @@ done:
     return st;
 }
 
+/* The path of vector name beside dataset (in its group), into out. */
+static tes_status vector_path(const char *dataset, const char *name, char *out, size_t len) {
+    const char *slash = strrchr(dataset, '/');
+    int dirlen = slash ? (int)(slash - dataset) : 0;
+    int n = snprintf(out, len, "%.*s/%s", dirlen, dataset, name);
+    TES_CHECK(n > 0 && (size_t)n < len, TES_ERR_ARG, "the path of '%s' beside %s is too long",
+              name, dataset);
+    return TES_OK;
+}
+
+/* opt's vectors beside the dataset: rank 0 writes the values, the others
+ * join the collective calls with nothing selected. */
+static tes_status write_vectors(MPI_Comm comm, hid_t file, hid_t lcpl, const tes_h5_name *name,
+                                const tes_h5_write_options *opt) {
+    if (!opt || opt->nvectors == 0)
+        return TES_OK;
+    int rank = 0;
+    MPI_Comm_rank(comm, &rank);
+    tes_status st = TES_OK;
+    hid_t space = H5I_INVALID_HID, mem = H5I_INVALID_HID, dset = H5I_INVALID_HID;
+    hid_t dxpl = H5I_INVALID_HID;
+    H5_CALL_GOTO(st, dxpl = H5Pcreate(H5P_DATASET_XFER), done, "cannot create a transfer list");
+    H5_CALL_GOTO(st, H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), done,
+                 "cannot ask for collective IO");
+    for (size_t i = 0; i < opt->nvectors; ++i) {
+        const tes_h5_vector *v = &opt->vectors[i];
+        char path[TES_H5_PATH_BYTES];
+        TES_CALL_GOTO(st, vector_path(name->dataset, v->name, path, sizeof path), done);
+        hsize_t n = v->n > 0 ? v->n : 1;
+        H5_CALL_GOTO(st, space = H5Screate_simple(1, &n, NULL), done, "cannot make a space");
+        H5_CALL_GOTO(st, mem = H5Screate_simple(1, &n, NULL), done, "cannot make a space");
+        if (rank != 0 || v->n == 0) {
+            H5_CALL_GOTO(st, H5Sselect_none(space), done, "cannot select nothing");
+            H5_CALL_GOTO(st, H5Sselect_none(mem), done, "cannot select nothing");
+        }
+        H5_CALL_GOTO(
+            st, dset = H5Dcreate2(file, path, H5T_IEEE_F64LE, space, lcpl, H5P_DEFAULT, H5P_DEFAULT),
+            done, "cannot create dataset '%s' in '%s'", path, name->file);
+        H5_CALL_GOTO(st, H5Dwrite(dset, H5T_NATIVE_DOUBLE, mem, space, dxpl, v->values), done,
+                     "cannot write dataset '%s' in '%s'", path, name->file);
+        if (v->units) {
+            const tes_h5_attr units = {"units", v->units, 0.0};
+            const tes_h5_write_options one = {0, NULL, &units, 1, NULL, 0};
+            TES_CALL_GOTO(st, write_attrs(dset, &one), done);
+        }
+        h5_close(&dset);
+        h5_close(&mem);
+        h5_close(&space);
+    }
+done:
+    h5_close(&dset);
+    h5_close(&mem);
+    h5_close(&space);
+    h5_close(&dxpl);
+    return st;
+}
+
 /* Select rows [begin, begin + rows) of axis 0 (and all of the others) in
  * space, or nothing when rows is 0. */
 static herr_t select_rows(hid_t space, int ndim, const hsize_t *dims, size_t begin, size_t rows) {
@@ -508,6 +565,7 @@ static tes_status write_file(MPI_Comm comm, const char *temp, const tes_h5_name 
         done, "cannot create dataset '%s' in '%s'", name->dataset, name->file);
     TES_CALL_GOTO(st, write_attrs(dset, opt), done);
     TES_CALL_GOTO(st, write_rows(comm, dset, name, ndim, dims, offset, local, report), done);
+    TES_CALL_GOTO(st, write_vectors(comm, file, lcpl, name, opt), done);
 done:
     h5_close(&dset);
     h5_close(&space);

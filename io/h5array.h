@@ -60,11 +60,24 @@ typedef struct tes_h5_attr {
     double value;
 } tes_h5_attr;
 
+/* A small 1-D float64 dataset written into the same file as an array,
+ * beside it: name is a dataset of the array's group ("theta" beside
+ * /exchange/data is /exchange/theta), with a "units" attribute unless
+ * units is NULL. */
+typedef struct tes_h5_vector {
+    const char *name;
+    const double *values;
+    size_t n;
+    const char *units;
+} tes_h5_vector;
+
 typedef struct tes_h5_write_options {
     int overwrite;            /* 1: an existing file may be replaced */
     const char *force_hint;   /* how a user allows that ("--force"), for messages; NULL: generic */
     const tes_h5_attr *attrs; /* nattrs attributes of the dataset; same on every rank */
     size_t nattrs;
+    const tes_h5_vector *vectors; /* nvectors datasets beside it; same on every rank */
+    size_t nvectors;
 } tes_h5_write_options;
 
 /* What the MPI-IO layer really did (H5Pget_mpio_actual_io_mode). */

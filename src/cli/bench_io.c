@@ -365,7 +365,7 @@ done:
 static tes_status time_write(const io_plan *plan, MPI_Comm comm, const tes_array *slab,
                              size_t offset, double *seconds) {
     tes_h5_name name;
-    tes_h5_write_options opt = {1, NULL, NULL, 0};
+    tes_h5_write_options opt = {1, NULL, NULL, 0, NULL, 0};
     snprintf(name.file, sizeof name.file, "%s", plan->volume_file);
     snprintf(name.dataset, sizeof name.dataset, "%s", TES_H5_VOLUME_DATASET);
     MPI_Barrier(comm);

@@ -75,7 +75,7 @@ tes_status tes_cli_output(const tes_cli_args *args, MPI_Comm comm, const char *d
     const char *text = tes_cli_get(args, "--output");
     TES_CHECK(text, TES_ERR_ARG, "-o/--output: required (the HDF5 file to write, FILE[:/DATASET])");
     TES_CALL(tes_h5_name_parse(text, default_dataset, "--output", name));
-    tes_h5_write_options o = {tes_cli_has(args, "--force"), "--force", NULL, 0};
+    tes_h5_write_options o = {tes_cli_has(args, "--force"), "--force", NULL, 0, NULL, 0};
     *opt = o;
     TES_CALL(tes_h5_check_output(comm, name->file, opt));
     return TES_OK;

@@ -5,6 +5,7 @@
  * the whole volume: project writes each rank's views; backproject sums the
  * ranks' partial backprojections into slabs (a reduction onto each slab's
  * owner) and writes each rank's slab. */
+#include <math.h>
 #include <stdlib.h>
 
 #include <mpi.h>
@@ -24,6 +25,9 @@
 /* Largest MPI count of one reduction call (MPI counts are int). */
 #define TES_REDUCE_MAX_COUNT ((size_t)1 << 30)
 #define TES_GIGA             1e9
+/* The angles' dataset beside the projections (Data Exchange's name). */
+#define TES_PROJECT_ANGLES_NAME         "theta"
+#define TES_PROJECT_DEGREES_PER_RADIAN  (180.0 / M_PI)
 
 static const tes_cli_option project_input_options[] = {
     {"--input", "-i", "FILE[:/DATASET]",
@@ -201,7 +205,18 @@ static tes_status project(MPI_Comm comm, const project_source *src, const tes_vo
     tes_proj_part part;
     tes_array *sino = NULL;
     tes_geometry_attrs attrs = {0};
-    tes_status st = view_part(comm, vol, proj, &begin, &end, &views, &part);
+    /* The angles beside the projections, as Data Exchange keeps them
+     * (/exchange/data and /exchange/theta), so that the file reads back as
+     * a scan with its own angles. */
+    double *degrees = malloc(proj->nviews * sizeof *degrees);
+    tes_status st = degrees ? TES_OK
+                            : tes_error_set(TES_ERR_ALLOC, __FILE__, __LINE__, __func__,
+                                            "cannot allocate %zu angles", proj->nviews);
+    for (size_t v = 0; degrees && v < proj->nviews; ++v)
+        degrees[v] = proj->angles[v] * TES_PROJECT_DEGREES_PER_RADIAN;
+    const tes_h5_vector theta = {TES_PROJECT_ANGLES_NAME, degrees, proj->nviews, "degrees"};
+    if (st == TES_OK)
+        st = view_part(comm, vol, proj, &begin, &end, &views, &part);
     if (st == TES_OK) {
         size_t shape[3] = {end - begin, proj->nrows, proj->ncols};
         st = tes_array_create(&sino, TES_FLOAT32, TES_HOST, 3, shape);
@@ -212,11 +227,16 @@ static tes_status project(MPI_Comm comm, const project_source *src, const tes_vo
     TES_CALL_GOTO(st, project_views(comm, src, vol, proj, &part, backend, sino), done);
     opt->attrs = attrs.attrs;
     opt->nattrs = attrs.nattrs;
+    opt->vectors = &theta;
+    opt->nvectors = 1;
     TES_CALL_GOTO(st, tes_h5_write(comm, out, proj->nviews, begin, sino, opt, NULL), done);
 done:
+    opt->vectors = NULL;
+    opt->nvectors = 0;
     tes_geometry_attrs_free(&attrs);
     tes_array_destroy(&sino);
     free(views);
+    free(degrees);
     return st;
 }
 

@@ -48,7 +48,7 @@ tes_status tes_recon_outputs_check(MPI_Comm comm, tes_recon_outputs *o, const ch
     *o = (tes_recon_outputs){0};
     o->overwrite = overwrite;
     TES_CALL(tes_h5_name_parse(volume, TES_H5_VOLUME_DATASET, "[output] volume", &o->volume));
-    tes_h5_write_options wopt = {overwrite, TES_RECON_FORCE_HINT, NULL, 0};
+    tes_h5_write_options wopt = {overwrite, TES_RECON_FORCE_HINT, NULL, 0, NULL, 0};
     TES_CALL(tes_h5_check_output(comm, o->volume.file, &wopt));
     o->metrics = metrics && metrics[0] ? metrics : NULL;
     if (tiff && tiff[0])
@@ -86,7 +86,7 @@ tes_status tes_recon_outputs_write_volume(MPI_Comm comm, const tes_recon_outputs
     tes_status st = writer_slab(g, x, &local);
     TES_CALL(tes_status_agree(comm, st));
     size_t offset = g->group == 0 ? g->z_begin : 0;
-    tes_h5_write_options wopt = {o->overwrite, TES_RECON_FORCE_HINT, attrs, nattrs};
+    tes_h5_write_options wopt = {o->overwrite, TES_RECON_FORCE_HINT, attrs, nattrs, NULL, 0};
     TES_CALL_GOTO(st, tes_h5_write(comm, &o->volume, nz, offset, local, &wopt, NULL), done);
     tes_log(TES_LOG_INFO, "volume: %s:%s (%zu, %zu, %zu) float32", o->volume.file,
             o->volume.dataset, nz, x->shape[1], x->shape[2]);

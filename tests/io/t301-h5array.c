@@ -75,7 +75,7 @@ static void write_and_check(const tes_h5_name *name, int rank, int nranks, int s
     block_of(rank, nranks, skip, &begin, &end);
     tes_array *local = make_block(begin, end, salt);
     tes_h5_attr attrs[2] = {{"geometry", "{\"kind\": \"test\"}", 0.0}, {"voxel_mm", NULL, 0.25}};
-    tes_h5_write_options opt = {overwrite, "--force", attrs, 2};
+    tes_h5_write_options opt = {overwrite, "--force", attrs, 2, NULL, 0};
     tes_h5_io_report report;
     EXPECT_OK(tes_h5_write(MPI_COMM_WORLD, name, ROWS, begin, local, &opt, &report));
     int collective = report.collective, all = 0;
@@ -196,7 +196,7 @@ static void check_bad_inputs(int rank, const char *text_file) {
                  "--output: no file name");
 
     /* An output directory that does not exist fails before any work. */
-    tes_h5_write_options opt = {0, "--force", NULL, 0};
+    tes_h5_write_options opt = {0, "--force", NULL, 0, NULL, 0};
     EXPECT_ERROR(tes_h5_check_output(MPI_COMM_WORLD, "no-such-dir/out.h5", &opt), TES_ERR_INPUT,
                  "directory 'no-such-dir' does not exist");
 }
@@ -206,7 +206,7 @@ static void check_bad_tiling(int rank, int nranks, const tes_h5_name *name) {
     if (nranks < 2)
         return;
     tes_array *local = make_block(0, ROWS, 0.0f);
-    tes_h5_write_options opt = {1, NULL, NULL, 0};
+    tes_h5_write_options opt = {1, NULL, NULL, 0, NULL, 0};
     EXPECT_ERROR(tes_h5_write(MPI_COMM_WORLD, name, ROWS, 0, local, &opt, NULL), TES_ERR_SHAPE,
                  "do not tile axis 0");
     tes_array_destroy(&local);
@@ -243,7 +243,7 @@ int main(int argc, char **argv) {
     size_t begin, end;
     block_of(rank, nranks, -1, &begin, &end);
     tes_array *local = make_block(begin, end, 7.0f);
-    tes_h5_write_options keep = {0, "--force", NULL, 0};
+    tes_h5_write_options keep = {0, "--force", NULL, 0, NULL, 0};
     EXPECT_ERROR(tes_h5_write(MPI_COMM_WORLD, &name, ROWS, begin, local, &keep, NULL),
                  TES_ERR_INPUT, "already exists and was left untouched (use --force");
     EXPECT_ERROR(tes_h5_check_output(MPI_COMM_WORLD, file, &keep), TES_ERR_INPUT, "already exists");
