@@ -75,7 +75,12 @@ static void write_and_check(const tes_h5_name *name, int rank, int nranks, int s
     block_of(rank, nranks, skip, &begin, &end);
     tes_array *local = make_block(begin, end, salt);
     tes_h5_attr attrs[2] = {{"geometry", "{\"kind\": \"test\"}", 0.0}, {"voxel_mm", NULL, 0.25}};
-    tes_h5_write_options opt = {overwrite, "--force", attrs, 2, NULL, 0};
+    /* A vector beside the array (written by rank 0 alone). */
+    double angles[ROWS];
+    for (size_t i = 0; i < ROWS; ++i)
+        angles[i] = 2.5 * (double)i + salt;
+    tes_h5_vector theta = {"theta", angles, ROWS, "degrees"};
+    tes_h5_write_options opt = {overwrite, "--force", attrs, 2, &theta, 1};
     tes_h5_io_report report;
     EXPECT_OK(tes_h5_write(MPI_COMM_WORLD, name, ROWS, begin, local, &opt, &report));
     int collective = report.collective, all = 0;
@@ -91,6 +96,20 @@ static void write_and_check(const tes_h5_name *name, int rank, int nranks, int s
     check_read(name, 0, TES_H5_TO_END, 0, TES_H5_TO_END, salt);
     check_read(name, begin, end, 1, 4, salt);     /* own rows, some of axis 1 */
     check_read(name, ROWS - 1, ROWS, 0, 0, salt); /* empty along axis 1 */
+
+    /* The vector: in the array's group, every value, on every rank. */
+    tes_h5_name vname = *name;
+    snprintf(vname.dataset, sizeof vname.dataset, "%s", "/group/sub/theta");
+    tes_array *v = NULL;
+    tes_h5_block whole = tes_h5_block_all();
+    if (EXPECT_OK(tes_h5_read(MPI_COMM_WORLD, &vname, 1, &whole, &v, NULL))) {
+        int bad = tes_array_count(v) != ROWS;
+        for (size_t i = 0; !bad && i < ROWS; ++i)
+            bad += ((const float *)v->data)[i] != (float)angles[i];
+        EXPECT(!bad, "the vector beside the array reads back wrong (%zu values)",
+               tes_array_count(v));
+    }
+    tes_array_destroy(&v);
 }
 
 /* Read back the attributes with serial HDF5 on rank 0. */
@@ -107,6 +126,14 @@ static void check_attrs(const char *file, const char *dataset) {
     double v = 0;
     a = H5Aopen(d, "voxel_mm", H5P_DEFAULT);
     EXPECT(H5Aread(a, H5T_NATIVE_DOUBLE, &v) >= 0 && v == 0.25, "double attribute %g", v);
+    H5Aclose(a);
+    H5Dclose(d);
+    d = H5Dopen2(f, "/group/sub/theta", H5P_DEFAULT);
+    a = H5Aopen(d, "units", H5P_DEFAULT);
+    t = H5Aget_type(a);
+    EXPECT(H5Aread(a, t, &text) >= 0 && text && !strcmp(text, "degrees"), "units of the vector");
+    H5free_memory(text);
+    H5Tclose(t);
     H5Aclose(a);
     H5Dclose(d);
     H5Fclose(f);
