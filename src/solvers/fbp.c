@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "core/agree.h"
+#include "core/log.h"
 #include "core/timer.h"
 #include "core/vec.h"
 #include "kernels/backproject.h"
@@ -52,6 +53,52 @@ done:
     return st;
 }
 
+/* The backprojection runs in batches of slices of about this many voxel x
+ * view updates, so that a long reconstruction reports its progress (a
+ * batch takes seconds on a CPU core, far less on a GPU). The environment
+ * variable overrides it (tests force one slice per batch). */
+#define TES_FBP_BATCH_UPDATES     2e10
+#define TES_FBP_BATCH_UPDATES_ENV "TES_FBP_BATCH_UPDATES"
+
+static double batch_updates(void) {
+    const char *text = getenv(TES_FBP_BATCH_UPDATES_ENV);
+    char *end = NULL;
+    double v = text ? strtod(text, &end) : 0.0;
+    return text && end != text && v >= 1.0 ? v : TES_FBP_BATCH_UPDATES;
+}
+
+/* x = the backprojection of the filtered work over part, in batches of
+ * slices with a progress line after each when there is more than one. */
+static tes_status backproject_batches(const tes_vol_geom *vol, const tes_proj_geom *proj,
+                                      const tes_proj_part *part, tes_backend backend,
+                                      const tes_array *work, tes_array *x) {
+    const size_t nz = part->z_end - part->z_begin, slice = vol->ny * vol->nx;
+    const double updates = (double)slice * (double)part->nviews;
+    double fit = batch_updates() / (updates > 1.0 ? updates : 1.0);
+    size_t per_batch = fit < 1.0 ? 1 : fit >= (double)nz ? nz : (size_t)fit;
+    if (per_batch == nz)
+        return tes_backproject_fbp(vol, proj, part, backend, work, x);
+    const char *name = tes_fbp_algorithm_name(proj->kind);
+    const double t0 = tes_time_now();
+    for (size_t z0 = 0; z0 < nz; z0 += per_batch) {
+        size_t z1 = z0 + per_batch < nz ? z0 + per_batch : nz;
+        tes_proj_part sub = *part;
+        sub.z_begin = part->z_begin + z0;
+        sub.z_end = part->z_begin + z1;
+        size_t shape[3] = {z1 - z0, vol->ny, vol->nx};
+        tes_array *slab = NULL;
+        TES_CALL(tes_array_alias(&slab, (float *)x->data + z0 * slice, TES_FLOAT32, x->location,
+                                 3, shape));
+        tes_status st = tes_backproject_fbp(vol, proj, &sub, backend, work, slab);
+        tes_array_destroy(&slab);
+        TES_CALL(st);
+        double elapsed = tes_time_now() - t0;
+        tes_log(TES_LOG_INFO, "%s: %zu of %zu slices backprojected, %.0f s, about %.0f s left",
+                name, z1, nz, elapsed, elapsed * (double)(nz - z1) / (double)z1);
+    }
+    return TES_OK;
+}
+
 tes_status tes_fbp_part(const tes_vol_geom *vol, const tes_proj_geom *proj,
                         const tes_proj_part *part, const tes_fbp_options *opt, tes_backend backend,
                         const tes_array *sino, tes_array *x, tes_fbp_stats *stats) {
@@ -72,7 +119,7 @@ tes_status tes_fbp_part(const tes_vol_geom *vol, const tes_proj_geom *proj,
     s.filter_seconds = tes_timer_stop(&t);
     tes_timer_start(&t);
     if (st == TES_OK)
-        st = tes_backproject_fbp(vol, proj, part, backend, work, x);
+        st = backproject_batches(vol, proj, part, backend, work, x);
     s.backproject_seconds = tes_timer_stop(&t);
     tes_array_destroy(&work);
     TES_CALL(st);
