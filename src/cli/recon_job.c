@@ -59,6 +59,7 @@ typedef struct job_run {
     tes_vol_geom vol;
     tes_proj_geom *proj;
     tes_recon_outputs outs;
+    tes_h5_name initial; /* [algorithm] initial = file: the volume, checked before any work */
     tes_grid_request req;
     tes_grid *grid;
     tes_problem *pb;
@@ -256,8 +257,9 @@ static tes_status load_data(MPI_Comm comm, job_run *r) {
 
 /* [algorithm] initial = file: the volume's dataset must have the job's
  * shape; checked before any work. */
-static tes_status check_initial_file(MPI_Comm comm, job_run *r, tes_h5_name *name) {
+static tes_status check_initial_file(MPI_Comm comm, job_run *r) {
     const tes_job_algorithm_options *a = &r->job.algorithm;
+    tes_h5_name *name = &r->initial;
     TES_CALL(tes_h5_name_parse(a->initial_file, TES_H5_VOLUME_DATASET, "[algorithm] initial_file",
                                name));
     tes_h5_info info;
@@ -272,20 +274,19 @@ static tes_status check_initial_file(MPI_Comm comm, job_run *r, tes_h5_name *nam
     return TES_OK;
 }
 
-/* This rank's slab of the initial volume into x. */
+/* This rank's slab of the initial volume (check_initial_file) into x. */
 static tes_status read_initial_file(job_run *r) {
-    tes_h5_name name;
-    TES_CALL(check_initial_file(r->grid->world, r, &name));
+    const tes_h5_name *name = &r->initial;
     double t0 = tes_time_now();
     tes_h5_block block = tes_h5_block_all();
     block.begin0 = r->grid->z_begin;
     block.end0 = r->grid->z_end;
     tes_array *slab = NULL;
-    TES_CALL(tes_h5_read(r->grid->world, &name, 3, &block, &slab, NULL));
+    TES_CALL(tes_h5_read(r->grid->world, name, 3, &block, &slab, NULL));
     tes_status st = tes_array_copy(r->x, slab);
     tes_array_destroy(&slab);
     TES_CALL(tes_status_agree(r->grid->world, st));
-    tes_log(TES_LOG_INFO, "initial volume: %s:%s, %.2f s", name.file, name.dataset,
+    tes_log(TES_LOG_INFO, "initial volume: %s:%s, %.2f s", name->file, name->dataset,
             tes_time_now() - t0);
     return TES_OK;
 }
@@ -361,10 +362,8 @@ static tes_status run_job(const tes_cli_args *args, MPI_Comm comm, job_run *r) {
     const tes_job_output *o = &r->job.output;
     TES_CALL(tes_recon_outputs_check(comm, &r->outs, o->volume, o->tiff, o->previews, o->metrics,
                                      o->overwrite, r->iterative, r->vol.nz));
-    if (r->iterative && r->job.algorithm.initial == TES_JOB_INITIAL_FILE) {
-        tes_h5_name initial;
-        TES_CALL(check_initial_file(comm, r, &initial));
-    }
+    if (r->iterative && r->job.algorithm.initial == TES_JOB_INITIAL_FILE)
+        TES_CALL(check_initial_file(comm, r));
     TES_CALL(make_grid(args, comm, r));
     tes_operator_options oo = {r->backend, 0, 0, 0};
     TES_CALL(tes_problem_create(&r->pb, r->grid, &r->vol, r->proj, &oo));
