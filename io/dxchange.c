@@ -5,11 +5,11 @@
  * theta means equally spaced over 180 degrees. Already
  * normalised data say so in the data's "units" attribute ("line
  * integral ..."), as htc2022_ta_fan.h5 does. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
+#include "io/h5array.h"
 #include "io/scan_impl.h"
 
 #define TES_DXCHANGE_DATA   "/exchange/data"
@@ -80,11 +80,7 @@ tes_status tes_dxchange_describe(tes_scan *s, const tes_scan_options *opt) {
     TES_CALL(open_reference(s, or_default(p->darks, TES_DXCHANGE_DARKS), p->darks != NULL, "",
                             "darks", &s->h5->darks, &s->ndarks, &s->dark_frames, s->darks_path));
     char beside[TES_SCAN_PATH_BYTES];
-    const char *slash = strrchr(data, '/');
-    int n = snprintf(beside, sizeof beside, "%.*s/%s", slash ? (int)(slash - data) : 0, data,
-                     TES_DXCHANGE_ANGLES);
-    TES_CHECK(n > 0 && (size_t)n < sizeof beside, TES_ERR_ARG, "%s: the data path %s is too long",
-              s->file, data);
+    TES_CALL(tes_h5_path_beside(data, TES_DXCHANGE_ANGLES, beside, sizeof beside));
     TES_CALL(read_angles(s, or_default(p->angles, beside), p->angles != NULL));
     return TES_OK;
 }

@@ -409,8 +409,7 @@ done:
     return st;
 }
 
-/* The path of vector name beside dataset (in its group), into out. */
-static tes_status vector_path(const char *dataset, const char *name, char *out, size_t len) {
+tes_status tes_h5_path_beside(const char *dataset, const char *name, char *out, size_t len) {
     const char *slash = strrchr(dataset, '/');
     int dirlen = slash ? (int)(slash - dataset) : 0;
     int n = snprintf(out, len, "%.*s/%s", dirlen, dataset, name);
@@ -436,7 +435,7 @@ static tes_status write_vectors(MPI_Comm comm, hid_t file, hid_t lcpl, const tes
     for (size_t i = 0; i < opt->nvectors; ++i) {
         const tes_h5_vector *v = &opt->vectors[i];
         char path[TES_H5_PATH_BYTES];
-        TES_CALL_GOTO(st, vector_path(name->dataset, v->name, path, sizeof path), done);
+        TES_CALL_GOTO(st, tes_h5_path_beside(name->dataset, v->name, path, sizeof path), done);
         hsize_t n = v->n > 0 ? v->n : 1;
         H5_CALL_GOTO(st, space = H5Screate_simple(1, &n, NULL), done, "cannot make a space");
         H5_CALL_GOTO(st, mem = H5Screate_simple(1, &n, NULL), done, "cannot make a space");

@@ -71,6 +71,10 @@ typedef struct tes_h5_vector {
     const char *units;
 } tes_h5_vector;
 
+/* The path of name in dataset's group ("/exchange/data", "theta":
+ * "/exchange/theta"), into out (len bytes). */
+tes_status tes_h5_path_beside(const char *dataset, const char *name, char *out, size_t len);
+
 typedef struct tes_h5_write_options {
     int overwrite;            /* 1: an existing file may be replaced */
     const char *force_hint;   /* how a user allows that ("--force"), for messages; NULL: generic */
