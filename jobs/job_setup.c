@@ -10,13 +10,11 @@
 
 #include "core/log.h"
 #include "io/scan_geometry.h"
+#include "io/table.h"
 #include "jobs/job_schema.h"
 
 #define TES_JOB_DEG_TO_RAD (M_PI / 180.0)
-enum {
-    TES_SHIFTS_LINE_BYTES = 1024, /* longest line of a shifts file */
-    TES_SHIFTS_COLUMNS = 2,       /* du dv */
-};
+enum { TES_SHIFTS_COLUMNS = 2 }; /* du dv */
 
 static const char *path_or_null(const char *path) {
     return path[0] ? path : NULL;
@@ -61,34 +59,21 @@ tes_status tes_job_vol_geom(const tes_job *job, tes_vol_geom *vol) {
 
 /* n lines "du dv" (pixels) into shift_u, shift_v. */
 static tes_status read_shifts(const char *path, size_t n, double *shift_u, double *shift_v) {
-    FILE *f = fopen(path, "r");
-    TES_CHECK(f, TES_ERR_INPUT, "[geometry] shifts: cannot open '%s': %s", path, strerror(errno));
-    tes_status st = TES_OK;
-    size_t count = 0, line_no = 0;
-    char line[TES_SHIFTS_LINE_BYTES];
-    while (st == TES_OK && fgets(line, sizeof line, f)) {
-        ++line_no;
-        line[strcspn(line, "#\r\n")] = '\0';
-        if (line[strspn(line, " \t,")] == '\0')
-            continue;
-        double v[TES_SHIFTS_COLUMNS];
-        int used = 0;
-        int ok = sscanf(line, "%lf%*[ \t,]%lf %n", &v[0], &v[1], &used) == TES_SHIFTS_COLUMNS &&
-                 line[used] == '\0' && isfinite(v[0]) && isfinite(v[1]) && count < n;
-        TES_CHECK_GOTO(st, ok, TES_ERR_INPUT, done,
-                       "[geometry] shifts: %s line %zu: expected 'DU DV' (pixels), one line per "
-                       "view of the %zu read",
-                       path, line_no, n);
-        shift_u[count] = v[0];
-        shift_v[count] = v[1];
-        ++count;
+    double *t = NULL;
+    size_t rows = 0;
+    TES_CALL(tes_table_read("[geometry] shifts", path, TES_SHIFTS_COLUMNS, &t, &rows));
+    tes_status st = rows == n ? TES_OK
+                              : tes_error_set(TES_ERR_INPUT, __FILE__, __LINE__, __func__,
+                                              "[geometry] shifts: '%s' holds %zu lines of shifts, "
+                                              "but %zu views are read",
+                                              path, rows, n);
+    for (size_t i = 0; st == TES_OK && i < n; ++i) {
+        shift_u[i] = t[TES_SHIFTS_COLUMNS * i];
+        shift_v[i] = t[TES_SHIFTS_COLUMNS * i + 1];
     }
-    TES_CHECK_GOTO(st, count == n, TES_ERR_INPUT, done,
-                   "[geometry] shifts: '%s' holds %zu lines of shifts, but %zu views are read",
-                   path, count, n);
-done:
-    fclose(f);
-    return st;
+    free(t);
+    TES_CALL(st);
+    return TES_OK;
 }
 
 /* Everything but the allocation; g has nviews x nrows x ncols. */

@@ -6,17 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/table.h"
+
 #define TES_DEFAULT_VOXEL_MM   1.0
 #define TES_DEFAULT_ODD_MM     0.0
 #define TES_DEG_TO_RAD         (M_PI / 180.0)
 #define TES_PARALLEL_RANGE_DEG 180.0
 #define TES_CONE_RANGE_DEG     360.0
-enum {
-    TES_TABLE_LINE_BYTES = 1024, /* longest line of an angles or shifts file */
-    TES_TABLE_MAX_COLUMNS = 2,
-    TES_TABLE_INITIAL_ROWS = 256, /* rows allocated first; doubled as needed */
-    TES_ANGLE_TEXT_BYTES = 64,    /* longest FIRST of --angles FIRST:RANGE */
-};
+enum { TES_ANGLE_TEXT_BYTES = 64 }; /* longest FIRST of --angles FIRST:RANGE */
 
 const tes_cli_option tes_cli_volume_options[] = {
     {"--volume", NULL, "N|NZ,NY,NX",
@@ -86,60 +83,6 @@ tes_status tes_cli_volume_geom(const tes_cli_args *args, const size_t *input_sha
 
 /* ---- text tables: angles and shifts files ----------------------------------------- */
 
-/* Read a text file whose lines (blank lines and '#' comments aside) hold
- * ncols numbers each, separated by spaces, tabs or commas. *values holds
- * *count rows of ncols (free with free()). */
-static tes_status read_table(const char *option, const char *path, int ncols, double **values,
-                             size_t *count) {
-    FILE *f = fopen(path, "r");
-    TES_CHECK(f, TES_ERR_INPUT, "%s: cannot open '%s': %s", option, path, strerror(errno));
-    tes_status st = TES_OK;
-    size_t n = 0, cap = 0, line_no = 0;
-    double *v = NULL;
-    char line[TES_TABLE_LINE_BYTES];
-    while (fgets(line, sizeof line, f)) {
-        ++line_no;
-        line[strcspn(line, "#\r\n")] = '\0';
-        double row[TES_TABLE_MAX_COLUMNS];
-        int got = 0;
-        char *save = NULL;
-        for (char *tok = strtok_r(line, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
-            double x = 0;
-            TES_CHECK_GOTO(st, got < ncols && tes_cli_parse_real(option, tok, &x) == TES_OK,
-                           TES_ERR_INPUT, done,
-                           "%s: %s line %zu: expected %d number%s per line, "
-                           "got '%s'",
-                           option, path, line_no, ncols, ncols > 1 ? "s" : "", tok);
-            row[got++] = x;
-        }
-        if (got == 0)
-            continue;
-        TES_CHECK_GOTO(st, got == ncols, TES_ERR_INPUT, done,
-                       "%s: %s line %zu: expected %d numbers per line, got %d", option, path,
-                       line_no, ncols, got);
-        if (n == cap) {
-            cap = cap ? 2 * cap : TES_TABLE_INITIAL_ROWS;
-            double *grown = realloc(v, cap * (size_t)ncols * sizeof *v);
-            TES_CHECK_GOTO(st, grown, TES_ERR_ALLOC, done, "%s: out of memory reading '%s'", option,
-                           path);
-            v = grown;
-        }
-        memcpy(v + n * (size_t)ncols, row, (size_t)ncols * sizeof *row);
-        ++n;
-    }
-    TES_CHECK_GOTO(st, !ferror(f), TES_ERR_INPUT, done, "%s: error reading '%s'", option, path);
-    TES_CHECK_GOTO(st, n > 0, TES_ERR_INPUT, done, "%s: '%s' holds no values", option, path);
-done:
-    fclose(f);
-    if (st != TES_OK) {
-        free(v);
-        return st;
-    }
-    *values = v;
-    *count = n;
-    return TES_OK;
-}
-
 /* ---- the projection geometry --------------------------------------------------------- */
 
 /* Everything read from the options before the geometry is allocated. */
@@ -178,7 +121,7 @@ static tes_status view_count(const tes_cli_args *args, const size_t *input_shape
     TES_CHECK(!(angles_file && tes_cli_has(args, "--angles")), TES_ERR_ARG,
               "--angles and --angles-file: give one of them, not both");
     if (angles_file)
-        TES_CALL(read_table("--angles-file", angles_file, 1, &req->file_angles, &from_file));
+        TES_CALL(tes_table_read("--angles-file", angles_file, 1, &req->file_angles, &from_file));
     size_t views = 0;
     TES_CALL(tes_cli_count(args, "--views", 0, &views));
     if (views == 0)
@@ -274,7 +217,7 @@ static tes_status read_shifts(const tes_cli_args *args, proj_request *req) {
     if (!path)
         return TES_OK;
     size_t n = 0;
-    TES_CALL(read_table("--shifts-file", path, 2, &req->shifts, &n));
+    TES_CALL(tes_table_read("--shifts-file", path, 2, &req->shifts, &n));
     TES_CHECK(n == req->nviews, TES_ERR_INPUT,
               "--shifts-file: '%s' holds %zu lines of shifts, but there are %zu views", path, n,
               req->nviews);
