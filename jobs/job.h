@@ -8,7 +8,7 @@
  *                    detector, noise, seed
  *   [geometry]       kind, volume, voxel, pixel, center_col, center_row,
  *                    sod, odd, offset_u, offset_v, angles, first_angle,
- *                    angle_range, shifts, attributes
+ *                    angle_range, angles_file, shifts, attributes
  *   [preprocess]     rows, cols, view_step, flat_floor, min_transmission
  *   [algorithm]      name, iterations, tolerance, relaxation, subsets, min,
  *                    max, initial, initial_value, initial_file, window,
@@ -138,6 +138,8 @@ typedef struct tes_job_geometry {
     double first_angle;              /* degrees; default 0 */
     double angle_range;              /* degrees; default NaN ("auto"), which tes_job_parse resolves
                                       * to 180 (parallel3d) or 360 (cone3d) */
+    char angles_file[TES_JOB_PATH_BYTES]; /* text, degrees, one line per projection of the input
+                                           * (view_step applies); "" none */
     char shifts[TES_JOB_PATH_BYTES]; /* per-view "DU DV" pixels, one line per view; "" none */
     char attributes[TES_JOB_PATH_BYTES]; /* an object of the input file whose attributes give
                                           * sod, odd and pixel where the job does not
@@ -274,9 +276,10 @@ tes_status tes_job_vol_geom(const tes_job *job, tes_vol_geom *vol);
 
 /* The projection geometry of nviews x nrows x ncols data (after crop and
  * view step) for vol; angles: the file's nviews angles in radians, or NULL
- * for uniform angles. Centres given in pixels of the stored detector are
- * moved into the crop. Reads [geometry] shifts (one line per view read)
- * when given. A center_col of "auto" is set to the middle here: the caller
+ * for uniform angles; [geometry] angles_file, when given, is read instead
+ * (one angle per projection; every view_step-th taken). Centres given in
+ * pixels of the stored detector are moved into the crop. Reads [geometry]
+ * shifts (one line per view read) when given. A center_col of "auto" is set to the middle here: the caller
  * estimates it. */
 tes_status tes_job_proj_geom(const tes_job *job, const tes_vol_geom *vol, size_t nviews,
                              size_t nrows, size_t ncols, const double *angles, tes_proj_geom **out);

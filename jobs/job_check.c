@@ -83,6 +83,9 @@ static tes_status check_geometry(const tes_job *job) {
     if (g->angles == TES_JOB_ANGLES_FILE)
         TES_CALL(REFUSE(job, "applies to angles = uniform (or auto), not angles = file",
                         K_GEOM_FIRST_ANGLE, K_GEOM_ANGLE_RANGE));
+    if (g->angles_file[0])
+        TES_CALL(REFUSE(job, "does not apply with angles_file (the angles are the file's)",
+                        K_GEOM_ANGLES, K_GEOM_FIRST_ANGLE, K_GEOM_ANGLE_RANGE));
     return TES_OK;
 }
 

@@ -96,6 +96,7 @@ const tes_job_key tes_job_schema[TES_JOB_KEY_COUNT] = {
                             NULL, -INFINITY, INFINITY, 1, 1, 0, NULL, 0, 1, NULL},
     [K_GEOM_ANGLE_RANGE] = {"geometry", "angle_range", TES_KEY_REAL, OFF(geometry.angle_range), 0,
                             NULL, 0, INFINITY, 1, 1, 0, "auto", NAN, 1, NULL},
+    [K_GEOM_ANGLES_FILE] = PATH("geometry", "angles_file", geometry.angles_file, 1),
     [K_GEOM_SHIFTS] = PATH("geometry", "shifts", geometry.shifts, 1),
     [K_GEOM_ATTRIBUTES] = PATH("geometry", "attributes", geometry.attributes, 1),
 

@@ -40,6 +40,7 @@ typedef enum tes_job_key_id {
     K_GEOM_ANGLES,
     K_GEOM_FIRST_ANGLE,
     K_GEOM_ANGLE_RANGE,
+    K_GEOM_ANGLES_FILE,
     K_GEOM_SHIFTS,
     K_GEOM_ATTRIBUTES,
     K_PRE_ROWS,

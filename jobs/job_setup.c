@@ -76,6 +76,30 @@ static tes_status read_shifts(const char *path, size_t n, double *shift_u, doubl
     return TES_OK;
 }
 
+/* [geometry] angles_file: one angle (degrees) per projection of the input,
+ * of which every view_step-th is read, into g->angles (radians). */
+static tes_status read_angles_file(const tes_job *job, tes_proj_geom *g) {
+    const char *path = job->geometry.angles_file;
+    size_t step = job->preprocess.view_step ? job->preprocess.view_step : 1;
+    double *t = NULL;
+    size_t rows = 0;
+    TES_CALL(tes_table_read("[geometry] angles_file", path, 1, &t, &rows));
+    tes_status st = (rows + step - 1) / step == g->nviews
+                        ? TES_OK
+                        : tes_error_set(TES_ERR_INPUT, __FILE__, __LINE__, __func__,
+                                        "[geometry] angles_file: '%s' holds %zu angles, but the "
+                                        "input has %zu views read%s",
+                                        path, rows, g->nviews,
+                                        step > 1 ? " (with view_step: one angle per projection "
+                                                   "of the file)"
+                                                 : "");
+    for (size_t i = 0; st == TES_OK && i < g->nviews; ++i)
+        g->angles[i] = t[i * step] * TES_JOB_DEG_TO_RAD;
+    free(t);
+    TES_CALL(st);
+    return TES_OK;
+}
+
 /* Everything but the allocation; g has nviews x nrows x ncols. */
 static tes_status fill(const tes_job *job, const double *angles, tes_proj_geom *g) {
     const tes_job_geometry *jg = &job->geometry;
@@ -83,7 +107,9 @@ static tes_status fill(const tes_job *job, const double *angles, tes_proj_geom *
     g->pixel_u = jg->pixel[1];
     g->sod = jg->sod;
     g->odd = jg->odd;
-    if (angles)
+    if (jg->angles_file[0])
+        TES_CALL(read_angles_file(job, g));
+    else if (angles)
         memcpy(g->angles, angles, g->nviews * sizeof *angles);
     else
         tes_proj_geom_set_uniform_angles(g, jg->first_angle * TES_JOB_DEG_TO_RAD,

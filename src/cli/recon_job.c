@@ -169,7 +169,9 @@ static tes_status open_input(MPI_Comm comm, job_run *r) {
     TES_CALL(tes_job_vol_geom(job, &r->vol));
     const double *angles = NULL;
     TES_CALL(pick_angles(r, &angles));
-    if (!angles)
+    if (job->geometry.angles_file[0])
+        tes_log(TES_LOG_INFO, "angles: %s (one per projection)", job->geometry.angles_file);
+    else if (!angles)
         tes_log(TES_LOG_INFO, "angles: %zu views equally spaced from %g over %g degrees", nviews,
                 job->geometry.first_angle, job->geometry.angle_range);
     TES_CALL(tes_job_proj_geom(job, &r->vol, nviews, nrows, ncols, angles, &r->proj));

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "jobs/job.h"
 #include "jobs/job_plan.h"
@@ -131,6 +132,10 @@ static void test_inconsistent(void) {
         {SIM_JOB "[algorithm]\ninitial = file\n", "initial = file: give initial_file"},
         {SIM_JOB "[algorithm]\nname = fbp\ninitial_file = a.h5\n",
          "initial_file: applies to the iterative algorithms, not name = fbp"},
+        {"[input]\nfile = a.h5\n[geometry]\nangles_file = a.txt\nangles = uniform\n" SIM_OUT,
+         "angles: does not apply with angles_file"},
+        {"[input]\nfile = a.h5\n[geometry]\nangles_file = a.txt\nfirst_angle = 3\n" SIM_OUT,
+         "first_angle: does not apply with angles_file"},
         {SIM_JOB "[geometry]\nattributes = /geometry\n",
          "attributes: applies to a measured input file"},
         {"[input]\nfile = a.h5\n[geometry]\nkind = cone3d\n" SIM_OUT,
@@ -310,6 +315,36 @@ static void test_bridges(void) {
         EXPECT(fabs(g->angles[1] - M_PI / 10) < 1e-12, "uniform angles");
     }
     tes_proj_geom_destroy(&g);
+
+    /* [geometry] angles_file: one angle per projection of the file (30),
+     * every third taken with view_step = 3; a count that does not fit is
+     * refused with the numbers. */
+    char angles[] = "/tmp/t601-angles-XXXXXX";
+    int fd = mkstemp(angles);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    EXPECT(f, "cannot create %s", angles);
+    if (f) {
+        fprintf(f, "# degrees\n");
+        for (int i = 0; i < 30; ++i)
+            fprintf(f, "%g\n", 1.5 * i * i);
+        fclose(f);
+        char text[512];
+        snprintf(text, sizeof text,
+                 "[input]\nfile = a.h5\n[geometry]\nangles_file = %s\n"
+                 "[preprocess]\nview_step = 3\n" SIM_OUT,
+                 angles);
+        if (EXPECT_OK(parse(text)) && EXPECT_OK(tes_job_resolve(&job, 30, 10, 40)) &&
+            EXPECT_OK(tes_job_vol_geom(&job, &vol)) &&
+            EXPECT_OK(tes_job_proj_geom(&job, &vol, 10, 10, 40, NULL, &g)))
+            EXPECT(fabs(g->angles[2] - 1.5 * 36 * M_PI / 180) < 1e-12 &&
+                       fabs(g->angles[9] - 1.5 * 729 * M_PI / 180) < 1e-12,
+                   "angles_file: view 2 at %g rad, view 9 at %g rad", g->angles[2], g->angles[9]);
+        tes_proj_geom_destroy(&g);
+        EXPECT_ERROR(tes_job_proj_geom(&job, &vol, 9, 10, 40, NULL, &g), TES_ERR_INPUT,
+                     "holds 30 angles, but the input has 9 views read (with view_step");
+        unlink(angles);
+    }
+
     tes_solver_algorithm alg;
     tes_solver_options opt;
     if (EXPECT_OK(parse(SIM_JOB "[algorithm]\nname = osem\nsubsets = 5\n")) &&
