@@ -436,10 +436,12 @@ static tes_status write_vectors(MPI_Comm comm, hid_t file, hid_t lcpl, const tes
         const tes_h5_vector *v = &opt->vectors[i];
         char path[TES_H5_PATH_BYTES];
         TES_CALL_GOTO(st, tes_h5_path_beside(name->dataset, v->name, path, sizeof path), done);
-        hsize_t n = v->n > 0 ? v->n : 1;
+        TES_CHECK_GOTO(st, v->n > 0, TES_ERR_ARG, done, "the dataset %s beside %s is empty",
+                       v->name, name->dataset);
+        hsize_t n = v->n;
         H5_CALL_GOTO(st, space = H5Screate_simple(1, &n, NULL), done, "cannot make a space");
         H5_CALL_GOTO(st, mem = H5Screate_simple(1, &n, NULL), done, "cannot make a space");
-        if (rank != 0 || v->n == 0) {
+        if (rank != 0) {
             H5_CALL_GOTO(st, H5Sselect_none(space), done, "cannot select nothing");
             H5_CALL_GOTO(st, H5Sselect_none(mem), done, "cannot select nothing");
         }

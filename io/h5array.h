@@ -61,7 +61,7 @@ typedef struct tes_h5_attr {
 } tes_h5_attr;
 
 /* A small 1-D float64 dataset written into the same file as an array,
- * beside it: name is a dataset of the array's group ("theta" beside
+ * beside it (n >= 1 values): name is a dataset of the array's group ("theta" beside
  * /exchange/data is /exchange/theta), with a "units" attribute unless
  * units is NULL. */
 typedef struct tes_h5_vector {
